@@ -1,0 +1,161 @@
+package layers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/specs-go"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stagebox/stagebox/unpack"
+	"go.podman.io/image/v5/copy"
+	is "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+)
+
+// Commit writes an image whose layers are the chain ending at topLayer
+// ("" = no layers) and whose config is cfg, into containers-storage with
+// names, and returns the image ID. cfg.History must hold one non-empty
+// entry per layer; RootFS is filled in here, and Created, OS and
+// Architecture default to now and this machine when unset. The image is
+// stored by ID first and named only once complete, so a failed commit
+// leaves no image and moves no name.
+func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, names []string) (string, error) {
+	normalized, err := normalizeNames(names)
+	if err != nil {
+		return "", err
+	}
+	chain, err := layerChain(s.store, topLayer)
+	if err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	if n := nonEmptyHistory(cfg); n != len(chain) {
+		return "", fmt.Errorf("commit: the config's history has %d entries that add a layer, but the image has %d layers", n, len(chain))
+	}
+	tmpDir, err := s.tempDir()
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmpDir)
+
+	img, err := s.assemble(chain, cfg, tmpDir)
+	if err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	id := img.configDigest.Encoded()
+	dest, err := is.Transport.NewStoreReference(s.store, nil, id)
+	if err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	if err := copyImage(ctx, commitRef{img}, dest); err != nil {
+		return "", fmt.Errorf("commit: writing the image to storage: %w", err)
+	}
+	if len(normalized) > 0 {
+		if err := s.store.AddNames(id, normalized); err != nil {
+			return "", fmt.Errorf("commit: naming image %s: %w", shortID(id), err)
+		}
+	}
+	return id, nil
+}
+
+// assemble builds the manifest and config for chain, diffing new layers.
+func (s *Store) assemble(chain []*storage.Layer, cfg ImageSpec, tmpDir string) (*commitImage, error) {
+	img := &commitImage{store: s.store, name: "scratch", blobs: map[digest.Digest]layerBlob{}}
+	m := ocispec.Manifest{
+		Versioned: specs.Versioned{SchemaVersion: 2},
+		MediaType: ocispec.MediaTypeImageManifest,
+		Layers:    []ocispec.Descriptor{},
+	}
+	cfg.RootFS = ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{}}
+	for _, l := range chain {
+		d, blob, err := prepareBlob(s.store, l, tmpDir)
+		if err != nil {
+			return nil, err
+		}
+		img.blobs[d] = blob
+		img.name = l.ID
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, d)
+		m.Layers = append(m.Layers, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: d, Size: blob.size})
+	}
+	fillDefaults(&cfg)
+	var err error
+	if img.config, err = json.Marshal(cfg); err != nil {
+		return nil, fmt.Errorf("encoding the image config: %w", err)
+	}
+	img.configDigest = digest.Canonical.FromBytes(img.config)
+	m.Config = ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: img.configDigest, Size: int64(len(img.config))}
+	if img.manifest, err = json.Marshal(m); err != nil {
+		return nil, fmt.Errorf("encoding the image manifest: %w", err)
+	}
+	return img, nil
+}
+
+// fillDefaults sets the config fields every image must have.
+func fillDefaults(cfg *ImageSpec) {
+	if cfg.Created == nil {
+		now := time.Now().UTC()
+		cfg.Created = &now
+	}
+	if cfg.OS == "" {
+		cfg.OS = runtime.GOOS
+	}
+	if cfg.Architecture == "" {
+		cfg.Architecture = runtime.GOARCH
+	}
+}
+
+// nonEmptyHistory counts the history entries that add a layer.
+func nonEmptyHistory(cfg ImageSpec) int {
+	n := 0
+	for _, h := range cfg.History {
+		if !h.EmptyLayer {
+			n++
+		}
+	}
+	return n
+}
+
+// normalizeNames turns user-given names into stored form.
+func normalizeNames(names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		norm, err := unpack.NormalizeName(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, norm)
+	}
+	return out, nil
+}
+
+// tempDir makes a private scratch directory next to the layers: layer
+// diffs can be as large as the layers themselves, and the run root is
+// often a small tmpfs.
+func (s *Store) tempDir() (string, error) {
+	parent := filepath.Join(s.store.GraphRoot(), "stagebox-tmp")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", fmt.Errorf("creating a scratch directory: %w", err)
+	}
+	dir, err := os.MkdirTemp(parent, "commit-")
+	if err != nil {
+		return "", fmt.Errorf("creating a scratch directory: %w", err)
+	}
+	return dir, nil
+}
+
+// copyImage copies src to dest under the signature policy.
+func copyImage(ctx context.Context, src, dest types.ImageReference) error {
+	pc, err := unpack.PolicyContext()
+	if err != nil {
+		return err
+	}
+	defer pc.Destroy()
+	_, err = copy.Image(ctx, pc, dest, src, &copy.Options{})
+	return err
+}

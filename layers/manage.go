@@ -1,0 +1,103 @@
+package layers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/stagebox/stagebox/unpack"
+	is "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+)
+
+// Push copies an image to dest, any reference unpack.ParseReference takes
+// (oci:DIR:TAG, oci-archive:, docker-archive:FILE[:REF], dir:, docker://,
+// or a plain registry name). Layers are compressed as dest requires.
+func (s *Store) Push(ctx context.Context, nameOrID, dest string) error {
+	img, err := s.lookup(nameOrID)
+	if err != nil {
+		return err
+	}
+	src, err := is.Transport.NewStoreReference(s.store, nil, img.ID)
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	destRef, err := s.parseDest(dest)
+	if err != nil {
+		return err
+	}
+	if err := copyImage(ctx, src, destRef); err != nil {
+		return fmt.Errorf("pushing %s to %s: %w", nameOrID, dest, err)
+	}
+	return nil
+}
+
+// parseDest parses a push destination; containers-storage: means this
+// store, not the library's default one.
+func (s *Store) parseDest(dest string) (types.ImageReference, error) {
+	ref, err := unpack.ParseReference(dest)
+	if err != nil {
+		return nil, err
+	}
+	if ref.Transport().Name() != is.Transport.Name() {
+		return ref, nil
+	}
+	sref, err := is.Transport.ParseStoreReference(s.store, ref.StringWithinTransport())
+	if err != nil {
+		return nil, fmt.Errorf("parsing %q: %w", dest, err)
+	}
+	return sref, nil
+}
+
+// Tag adds names to an image; a name another image had moves to this one.
+func (s *Store) Tag(nameOrID string, names ...string) error {
+	img, err := s.lookup(nameOrID)
+	if err != nil {
+		return err
+	}
+	normalized, err := normalizeNames(names)
+	if err != nil {
+		return err
+	}
+	if err := s.store.AddNames(img.ID, normalized); err != nil {
+		return fmt.Errorf("tagging image %s: %w", shortID(img.ID), err)
+	}
+	return nil
+}
+
+// Remove deletes an image, with podman's rules: naming one of an image's
+// several names only removes that name (and returns ""); naming an image
+// with several names by ID needs force; otherwise the image and the layers
+// no other image uses are deleted and its ID returned.
+func (s *Store) Remove(nameOrID string, force bool) (string, error) {
+	img, err := s.lookup(nameOrID)
+	if err != nil {
+		return "", err
+	}
+	name, byName := matchedName(img.Names, nameOrID)
+	if len(img.Names) > 1 && byName {
+		if err := s.store.RemoveNames(img.ID, []string{name}); err != nil {
+			return "", fmt.Errorf("untagging %s: %w", name, err)
+		}
+		return "", nil
+	}
+	if len(img.Names) > 1 && !force {
+		return "", fmt.Errorf("image %s has several names (%s): remove them one by one, or use -f to delete the image", shortID(img.ID), strings.Join(img.Names, ", "))
+	}
+	if _, err := s.store.DeleteImage(img.ID, true); err != nil {
+		return "", fmt.Errorf("removing image %s: %w", shortID(img.ID), err)
+	}
+	return img.ID, nil
+}
+
+// matchedName finds which of names the user's nameOrID stands for.
+func matchedName(names []string, nameOrID string) (string, bool) {
+	for _, candidate := range unpack.LocalNames(nil, nameOrID) {
+		for _, n := range names {
+			if n == candidate {
+				return n, true
+			}
+		}
+	}
+	return "", false
+}

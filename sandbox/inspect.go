@@ -1,0 +1,95 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"go.podman.io/storage/pkg/unshare"
+	"golang.org/x/sys/unix"
+)
+
+// Host describes the rootless situation for `stagebox info` and error hints.
+type Host struct {
+	User     string
+	UID, GID int  // the invoking user's ids on the host
+	Rootless bool // true when stagebox runs as a non-root user
+	// UIDMap and GIDMap are this process's mappings as /proc/self shows
+	// them; call Inspect after EnterUserNamespace to see the build's.
+	UIDMap, GIDMap []specs.LinuxIDMapping
+	// SubUIDRanges and SubGIDRanges are the user's ranges as "start:count"
+	// joined by ", "; empty when none.
+	SubUIDRanges, SubGIDRanges string
+	NewUIDMap                  string // path of newuidmap, or ""
+	NativeOverlay              bool   // an overlay mount works in this namespace
+	Problems                   []string
+}
+
+// Inspect describes the host as seen from this process: who runs stagebox,
+// its id mappings and subordinate ranges, and every problem found, each
+// with its cause and fix.
+func Inspect() Host {
+	h := Host{UID: unshare.GetRootlessUID(), GID: unshare.GetRootlessGID()}
+	h.Rootless = h.UID != 0
+	h.User = strconv.Itoa(h.UID)
+	if u, err := user.LookupId(h.User); err == nil {
+		h.User = u.Username
+	}
+	var err error
+	if h.UIDMap, h.GIDMap, err = unshare.GetHostIDMappings(""); err != nil {
+		h.Problems = append(h.Problems, fmt.Sprintf("cannot read this process's id mappings (%v); fix: mount /proc", err))
+	}
+	probe := defaultProbe()
+	if uids, gids, err := probe.subIDs(h.User); err == nil {
+		h.SubUIDRanges, h.SubGIDRanges = formatRanges(uids), formatRanges(gids)
+	}
+	if p, err := probe.lookPath("newuidmap"); err == nil {
+		h.NewUIDMap = p
+	}
+	if h.Rootless {
+		for _, p := range probe.check(h.User) {
+			h.Problems = append(h.Problems, p.String())
+		}
+	}
+	if err := probeOverlay(); err != nil {
+		h.Problems = append(h.Problems, fmt.Sprintf(
+			"native overlay mounts fail here (%v), so builds fall back to fuse-overlayfs if configured, else the slow vfs driver; fix: use a kernel >= 5.13 for rootless overlay, or install fuse-overlayfs", err))
+	} else {
+		h.NativeOverlay = true
+	}
+	return h
+}
+
+func formatRanges(m []specs.LinuxIDMapping) string {
+	var parts []string
+	for _, r := range m {
+		parts = append(parts, fmt.Sprintf("%d:%d", r.HostID, r.Size))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// probeOverlay mounts a tiny overlay in a temporary directory and unmounts
+// it again. It needs CAP_SYS_ADMIN in this mount namespace's user
+// namespace, i.e. it must run after EnterUserNamespace.
+func probeOverlay() error {
+	dir, err := os.MkdirTemp("", "stagebox-overlay-probe-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for _, d := range []string{"lower", "upper", "work", "merged"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			return err
+		}
+	}
+	opts := fmt.Sprintf("lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work", dir, dir, dir)
+	merged := filepath.Join(dir, "merged")
+	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
+		return fmt.Errorf("mount -t overlay: %w", err)
+	}
+	return unix.Unmount(merged, unix.MNT_DETACH)
+}

@@ -1,0 +1,175 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
+
+	// Registers the device-cgroup writer: as real root a RUN is confined to
+	// the default device rules (it gets CAP_MKNOD, so without them it could
+	// open the host's disks). Inside a user namespace it is a no-op.
+	_ "github.com/opencontainers/cgroups/devices"
+)
+
+// Process is one process to run in one rootfs.
+type Process struct {
+	Rootfs         string   // mounted rootfs (already exists)
+	Args           []string // argv[0] is resolved against PATH in Env inside the rootfs if not absolute
+	Env            []string // PATH defaults to Docker's when absent
+	Cwd            string   // inside the rootfs; created (owned by UID:GID) if missing
+	UID, GID       uint32
+	AdditionalGids []uint32
+	Network        string // "host" (default when "") or "none" (own netns, loopback up)
+	Hostname       string // optional; "stagebox" when empty
+	Mounts         []Mount
+	Stdin          io.Reader // may be nil
+	Stdout, Stderr io.Writer // may be nil; written as output comes
+	StateDir       string    // private dir for libcontainer state and per-run files; removed after
+}
+
+// Mount is an extra bind mount into the rootfs.
+type Mount struct {
+	Source, Destination string
+	ReadOnly            bool
+}
+
+// Run runs p to completion and returns its exit status (128+signal when it
+// was killed by a signal). err is for failures to set up or start; on ctx
+// cancellation Run kills the container, destroys it and returns ctx.Err().
+// Mount targets Run had to create in the rootfs are removed afterwards.
+func Run(ctx context.Context, p Process) (exitStatus int, err error) {
+	if err := validate(p); err != nil {
+		return -1, err
+	}
+	if err := ctx.Err(); err != nil {
+		return -1, err
+	}
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		return -1, fmt.Errorf("creating the run state directory: %w", err)
+	}
+	defer os.RemoveAll(p.StateDir)
+	files, err := writeEtcFiles(p.StateDir, hostnameOf(p))
+	if err != nil {
+		return -1, err
+	}
+	h, err := currentHost(p)
+	if err != nil {
+		return -1, err
+	}
+	spec := buildSpec(p, h, files)
+	tr := traces{rootfs: p.Rootfs}
+	for _, m := range spec.Mounts {
+		if err := tr.recordMissing(m.Destination); err != nil {
+			return -1, err
+		}
+	}
+	defer func() {
+		if cerr := tr.cleanup(); cerr != nil && err == nil {
+			exitStatus, err = -1, cerr
+		}
+	}()
+	if err := ensureCwd(p.Rootfs, spec.Process.Cwd, p.UID, p.GID); err != nil {
+		return -1, err
+	}
+	return run(ctx, p, spec, h)
+}
+
+func validate(p Process) error {
+	switch {
+	case len(p.Args) == 0 || p.Args[0] == "":
+		return errors.New("sandbox: no command to run")
+	case !filepath.IsAbs(p.Rootfs):
+		return fmt.Errorf("sandbox: rootfs %q is not an absolute path", p.Rootfs)
+	case p.StateDir == "":
+		return errors.New("sandbox: no state directory given")
+	case p.Network != "" && p.Network != "host" && p.Network != "none":
+		return fmt.Errorf("unknown network mode %q: use host or none", p.Network)
+	}
+	return nil
+}
+
+// run creates, starts and waits for the container, and always destroys it.
+func run(ctx context.Context, p Process, spec *specs.Spec, h host) (int, error) {
+	id, err := newID()
+	if err != nil {
+		return -1, err
+	}
+	cfg, err := libcontainerConfig(spec, id, h)
+	if err != nil {
+		return -1, err
+	}
+	ctr, err := libcontainer.Create(filepath.Join(p.StateDir, "libcontainer"), id, cfg)
+	if err != nil {
+		return -1, fmt.Errorf("creating the RUN container: %w", err)
+	}
+	defer func() {
+		if err := ctr.Destroy(); err != nil {
+			logrus.Warnf("removing RUN container %s: %v", id, err)
+		}
+	}()
+	stdin, err := newStdin(p.Stdin)
+	if err != nil {
+		return -1, err
+	}
+	defer stdin.close()
+	proc := &libcontainer.Process{
+		Args: p.Args, Env: spec.Process.Env, Cwd: spec.Process.Cwd,
+		UID: int(p.UID), GID: int(p.GID), AdditionalGroups: toInts(p.AdditionalGids),
+		Stdin: stdin.child(), Stdout: hideFile(p.Stdout), Stderr: hideFile(p.Stderr),
+		Init: true,
+	}
+	err = ctr.Run(proc)
+	stdin.started()
+	if err != nil {
+		return -1, fmt.Errorf("starting %s: %w", p.Args[0], err)
+	}
+	return wait(ctx, ctr, proc)
+}
+
+// wait returns the exit status of proc, or kills the container and returns
+// ctx.Err() when ctx ends first. Killing the init of a PID namespace kills
+// every process in it.
+func wait(ctx context.Context, ctr *libcontainer.Container, proc *libcontainer.Process) (int, error) {
+	done := make(chan *os.ProcessState, 1)
+	go func() {
+		ps, _ := proc.Wait()
+		done <- ps
+	}()
+	select {
+	case ps := <-done:
+		if ps == nil {
+			return -1, errors.New("waiting for the RUN process: no exit status")
+		}
+		return exitStatus(ps.Sys().(syscall.WaitStatus)), nil
+	case <-ctx.Done():
+		_ = ctr.Signal(syscall.SIGKILL)
+		<-done
+		return -1, ctx.Err()
+	}
+}
+
+func newID() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generating a container id: %w", err)
+	}
+	return "stagebox-" + hex.EncodeToString(b), nil
+}
+
+func toInts(ids []uint32) []int {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package sandbox
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"go.podman.io/storage/pkg/unshare"
+)
+
+// mountNSEnv marks the root re-exec child, which already runs in a private
+// mount namespace and must not re-exec again.
+const mountNSEnv = "_STAGEBOX_PRIVATE_MOUNTNS"
+
+// EnterUserNamespace re-execs the current command inside a user namespace
+// (and mount namespace) for a non-root user, mapping the /etc/subuid and
+// /etc/subgid ranges through newuidmap/newgidmap. With no ranges it maps
+// the user alone, turns on ChownTolerant and prints one warning line. As
+// root it re-execs into a private mount namespace only, so no storage mount
+// leaks to the host. In the parent it does not return on success: it exits
+// with the child's status. In the child it returns nil. A detectable
+// problem is returned as an error giving cause and fix.
+func EnterUserNamespace() error {
+	if inOwnNamespace() {
+		warnSingleID(os.Stderr)
+		return nil
+	}
+	if os.Geteuid() == 0 {
+		return reexecInMountNamespace()
+	}
+	me, err := user.Current()
+	if err != nil {
+		return fmt.Errorf("looking up the current user: %w", err)
+	}
+	probs := defaultProbe().check(me.Username)
+	if err := fatalError(probs); err != nil {
+		return err
+	}
+	if len(probs) > 0 {
+		// The library logs its own multi-line complaint about missing
+		// ranges; the child prints our one line instead (warnSingleID).
+		prev := logrus.GetLevel()
+		logrus.SetLevel(logrus.ErrorLevel)
+		defer logrus.SetLevel(prev)
+	}
+	unshare.MaybeReexecUsingUserNamespace(false)
+	return nil
+}
+
+// inOwnNamespace reports whether this process is already the child of
+// EnterUserNamespace (or of `podman unshare`, which sets the same marker).
+func inOwnNamespace() bool {
+	return os.Getenv(unshare.UsernsEnvName) != "" || os.Getenv(mountNSEnv) != ""
+}
+
+// reexecInMountNamespace runs this same command again in a new mount
+// namespace and exits with its status. unshare(CLONE_NEWNS) in this process
+// would move only the calling OS thread: Go runs goroutines (and the storage
+// library's mounts) on any thread, so only a fresh process is reliably
+// entirely inside. Go's fork makes / recursively private in the child.
+func reexecInMountNamespace() error {
+	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
+	cmd.Args[0] = os.Args[0]
+	cmd.Env = append(os.Environ(), mountNSEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Unshareflags: syscall.CLONE_NEWNS,
+		Pdeathsig:    syscall.SIGKILL,
+	}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	if err := cmd.Start(); err != nil {
+		signal.Stop(sigs)
+		return fmt.Errorf("re-running stagebox in a private mount namespace: %w", err)
+	}
+	go func() {
+		for s := range sigs {
+			_ = cmd.Process.Signal(s)
+		}
+	}()
+	_ = cmd.Wait()
+	os.Exit(exitStatus(cmd.ProcessState.Sys().(syscall.WaitStatus)))
+	return nil
+}
+
+// exitStatus turns a wait status into a shell-style exit status.
+func exitStatus(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+var chownTolerant = sync.OnceValue(func() bool {
+	uids, gids, err := unshare.GetHostIDMappings("")
+	if err != nil {
+		return false
+	}
+	return mappedSize(uids) == 1 || mappedSize(gids) == 1
+})
+
+// ChownTolerant reports whether lchown failures must be ignored: true when
+// this process runs in a user namespace that maps a single id, where any
+// chown to another id fails with EINVAL.
+func ChownTolerant() bool {
+	return chownTolerant()
+}
+
+var warnOnce sync.Once
+
+// warnSingleID prints the one warning line for a single-id mapping, once
+// per process however often EnterUserNamespace is called.
+func warnSingleID(w io.Writer) {
+	if !ChownTolerant() {
+		return
+	}
+	warnOnce.Do(func() { printSingleIDWarning(w) })
+}
+
+func printSingleIDWarning(w io.Writer) {
+	name := strconv.Itoa(unshare.GetRootlessUID())
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	fmt.Fprintf(w, "warning: only your own id is mapped, so file ownership in images is lost; add ranges with: %s\n", addRangesFix(name))
+}

@@ -1,0 +1,170 @@
+// Package stages turns a Dockerfile into a stage graph and runs it: parsing
+// with BuildKit's parser, ARG/ENV expansion with BuildKit's shell lexer,
+// scheduling independent stages concurrently, and one small executor per
+// instruction. It reaches storage, namespaces and files only through the
+// layers, sandbox and unpack packages.
+package stages
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/sirupsen/logrus"
+	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/unpack"
+	"golang.org/x/sync/errgroup"
+)
+
+// Options are the inputs of one build, as `stagebox bud` collects them.
+type Options struct {
+	ContextDir        string
+	Dockerfile        string // path; "-" or "" with DockerfileContent set reads that
+	DockerfileContent []byte
+	BuildArgs         map[string]string
+	Target            string
+	Pull              unpack.PullPolicy
+	NoCache           bool
+	Labels            map[string]string
+	Tags              []string
+	IIDFile           string
+	Quiet             bool
+	Network           string // "host" (default) or "none"
+	Jobs              int    // concurrent stages; <= 0 means the CPU count
+	IgnoreFile        string
+	Out, Err          io.Writer
+}
+
+// Build runs the Dockerfile in o and commits the target stage; it returns
+// the new image's ID. Failures are *Error values naming file and line.
+func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
+	o = withDefaults(o)
+	name, content, err := readDockerfile(o)
+	if err != nil {
+		return "", err
+	}
+	plan, err := ParseDockerfile(name, content)
+	if err != nil {
+		return "", err
+	}
+	b, err := newBuilder(ctx, st, o, plan)
+	if err != nil {
+		return "", err
+	}
+	defer b.cleanup()
+	top, cfg, err := b.runStages(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, k := range b.args.unused() {
+		logrus.Warnf("build argument %q was not consumed by any ARG in %s", k, plan.File)
+	}
+	return b.commit(ctx, top, cfg)
+}
+
+func withDefaults(o Options) Options {
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Err == nil {
+		o.Err = io.Discard
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = runtime.NumCPU()
+	}
+	if o.Network == "" {
+		o.Network = "host"
+	}
+	if o.ContextDir == "" {
+		o.ContextDir = "."
+	}
+	return o
+}
+
+// readDockerfile returns the name errors should use and the content. The
+// default is <context>/Dockerfile; a relative -f is relative to the current
+// directory, as with docker and buildah.
+func readDockerfile(o Options) (string, []byte, error) {
+	if o.DockerfileContent != nil || o.Dockerfile == "-" {
+		return "Dockerfile", o.DockerfileContent, nil
+	}
+	path := o.Dockerfile
+	if path == "" {
+		path = filepath.Join(o.ContextDir, "Dockerfile")
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			if _, err2 := os.Stat(filepath.Join(o.ContextDir, "Containerfile")); err2 == nil {
+				path = filepath.Join(o.ContextDir, "Containerfile")
+			}
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("read Dockerfile: %w (pass -f PATH or put a Dockerfile in the context directory)", err)
+	}
+	return filepath.Base(path), data, nil
+}
+
+// runStages schedules every stage the target needs. A stage starts once all
+// stages it reads are done, so a --jobs slot is never held while waiting;
+// the first failure cancels the rest.
+func (b *builder) runStages(ctx context.Context) (string, layers.ImageSpec, error) {
+	g, gctx := errgroup.WithContext(ctx)
+	slots := make(chan struct{}, b.opts.Jobs)
+	for _, s := range b.order {
+		s := s
+		g.Go(func() error {
+			for _, d := range b.nodes[s].deps {
+				if err := b.results[d].wait(gctx); err != nil {
+					return err
+				}
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			defer func() { <-slots }()
+			err := b.runStage(gctx, s)
+			b.results[s].finish(err)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return "", layers.ImageSpec{}, err
+	}
+	r := b.results[b.target]
+	return r.top, r.cfg, nil
+}
+
+// commit writes the target stage as an image with every tag, and the
+// --iidfile, then prints the ID as the last line of output.
+func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
+	for k, v := range b.opts.Labels {
+		if cfg.Config.Labels == nil {
+			cfg.Config.Labels = map[string]string{}
+		}
+		cfg.Config.Labels[k] = v
+	}
+	now := b.now()
+	cfg.Created = &now
+	b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
+	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags)
+	if err != nil {
+		return "", &Error{File: b.plan.File, Err: fmt.Errorf("commit: %w", err)}
+	}
+	if b.opts.IIDFile != "" {
+		if err := os.WriteFile(b.opts.IIDFile, []byte("sha256:"+id), 0o644); err != nil {
+			return "", fmt.Errorf("write --iidfile: %w", err)
+		}
+	}
+	return id, nil
+}
+
+// newLexer gives each stage its own lexer: BuildKit's Lex is not safe for
+// concurrent use.
+func (b *builder) newLexer() *shell.Lex { return shell.NewLex(b.plan.Escape) }

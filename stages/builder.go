@@ -1,0 +1,149 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/unpack"
+)
+
+// builder is the state of one build shared by its stage executors.
+type builder struct {
+	store   *layers.Store
+	puller  *unpack.Puller
+	opts    Options
+	plan    *Plan
+	args    *buildArgs
+	global  map[string]string
+	nodes   map[*Stage]*node
+	target  *Stage
+	order   []*Stage
+	results map[*Stage]*stageResult
+	ignore  []string
+	runDir  string // per-build scratch space under the store's run root
+
+	mu      sync.Mutex
+	created []string // working layers, deleted (newest first) when the build ends
+	out     io.Writer
+}
+
+// stageResult is what a finished stage hands to the stages that read it.
+type stageResult struct {
+	done chan struct{}
+	err  error
+	top  string
+	cfg  layers.ImageSpec
+}
+
+func (r *stageResult) wait(ctx context.Context) error {
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *stageResult) finish(err error) {
+	r.err = err
+	close(r.done)
+}
+
+func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan) (*builder, error) {
+	if fi, err := os.Stat(o.ContextDir); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("build context %q is not a directory: pass a directory as the last argument", o.ContextDir)
+	}
+	abs, err := filepath.Abs(o.ContextDir)
+	if err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	}
+	o.ContextDir = abs
+	b := &builder{store: st, opts: o, plan: plan, args: newBuildArgs(o.BuildArgs), results: map[*Stage]*stageResult{}, out: &lockedWriter{w: o.Out}}
+	b.puller = &unpack.Puller{Store: st.Storage()}
+	if !o.Quiet {
+		b.puller.Log = o.Err
+	}
+	lex := b.newLexer()
+	if b.global, err = globalArgs(plan.MetaArgs, b.args, lex); err != nil {
+		return nil, &Error{File: plan.File, Instruction: "ARG", Err: err}
+	}
+	if b.nodes, err = plan.graph(b.global, lex); err != nil {
+		return nil, err
+	}
+	if b.target, err = plan.target(o.Target); err != nil {
+		return nil, err
+	}
+	b.order = needed(b.nodes, b.target)
+	for _, s := range b.order {
+		b.results[s] = &stageResult{done: make(chan struct{})}
+	}
+	dockerfile := o.Dockerfile
+	if dockerfile == "-" {
+		dockerfile = ""
+	}
+	if b.ignore, err = unpack.LoadIgnore(abs, dockerfile, o.IgnoreFile); err != nil {
+		return nil, fmt.Errorf("read .dockerignore: %w", err)
+	}
+	base := filepath.Join(st.Storage().RunRoot(), "stagebox")
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	if b.runDir, err = os.MkdirTemp(base, "build-"); err != nil {
+		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	return b, nil
+}
+
+// track records a working layer so cleanup can remove it.
+func (b *builder) track(id string) {
+	b.mu.Lock()
+	b.created = append(b.created, id)
+	b.mu.Unlock()
+}
+
+// cleanup deletes the build's working layers, children before parents, and
+// its scratch directory. The committed image has its own copies, so nothing
+// a later command needs is lost; an interrupted build leaves nothing behind.
+func (b *builder) cleanup() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i := len(b.created) - 1; i >= 0; i-- {
+		if err := b.store.DeleteLayer(b.created[i]); err != nil {
+			logrus.Debugf("delete working layer %s: %v", b.created[i], err)
+		}
+	}
+	b.created = nil
+	if b.runDir != "" {
+		os.RemoveAll(b.runDir)
+	}
+}
+
+// progress prints one build-step line unless --quiet.
+func (b *builder) progress(format string, a ...any) {
+	if b.opts.Quiet {
+		return
+	}
+	fmt.Fprintf(b.out, format+"\n", a...)
+}
+
+// now is the build's clock; one place so --timestamp can pin it later.
+func (b *builder) now() time.Time { return time.Now().UTC() }
+
+// lockedWriter keeps concurrent stages' lines whole.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

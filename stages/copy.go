@@ -1,0 +1,184 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/stagebox/stagebox/unpack"
+)
+
+// copySource is where a COPY reads from: the context, a stage's rootfs or an
+// image's rootfs, with the release of whatever was mounted for it.
+type copySource struct {
+	root        string
+	fromContext bool
+	release     func()
+}
+
+func (st *stageState) copy(ctx context.Context, c *instructions.CopyCommand) error {
+	if c.Parents {
+		return unsupportedFlag("COPY --parents")
+	}
+	src, err := st.copySource(ctx, c.From)
+	if err != nil {
+		return err
+	}
+	defer src.release()
+	return st.copyStep(c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, false)
+}
+
+func (st *stageState) add(ctx context.Context, c *instructions.AddCommand) error {
+	if c.KeepGitDir != nil {
+		return unsupportedFlag("ADD --keep-git-dir")
+	}
+	extract := c.Unpack == nil || *c.Unpack
+	src, cleanup, err := st.addSources(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return st.copyStep(c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, extract)
+}
+
+// copySource resolves --from: a stage of this build (mounted on a throwaway
+// layer so the source can never be written), an image, or the context.
+func (st *stageState) copySource(ctx context.Context, from string) (copySource, error) {
+	if from == "" {
+		return copySource{root: st.b.opts.ContextDir, fromContext: true, release: func() {}}, nil
+	}
+	var top string
+	if s, ok := st.node.copyFrom[from]; ok {
+		top = st.b.results[s].top
+	} else {
+		name, err := st.expand(from)
+		if err != nil {
+			return copySource{}, err
+		}
+		id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
+		if err != nil {
+			return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile nor an image that could be found: %w", name, err)
+		}
+		img, err := st.b.store.Image(id)
+		if err != nil {
+			return copySource{}, err
+		}
+		top = img.TopLayer
+	}
+	return st.mountReadOnly(top)
+}
+
+// mountReadOnly mounts a copy-on-write view of the layer stack ending at top.
+func (st *stageState) mountReadOnly(top string) (copySource, error) {
+	id, err := st.b.store.NewLayer(top)
+	if err != nil {
+		return copySource{}, err
+	}
+	root, err := st.b.store.Mount(id)
+	if err != nil {
+		st.b.store.DeleteLayer(id)
+		return copySource{}, err
+	}
+	return copySource{root: root, release: func() {
+		st.b.store.Unmount(id)
+		st.b.store.DeleteLayer(id)
+	}}, nil
+}
+
+// copyStep copies sources into a new layer; heredoc sources (`COPY <<EOF
+// /file`) are written to a scratch directory first and copied from there.
+func (st *stageState) copyStep(cmd instructions.Command, sd *instructions.SourcesAndDest, src copySource,
+	chown, chmod string, excludes []string, extract bool) error {
+	mode, err := parseChmod(chmod)
+	if err != nil {
+		return err
+	}
+	dest := st.destPath(sd.DestPath)
+	return st.fsStep(cmd, func(root string) (bool, error) {
+		spec := unpack.CopySpec{SrcRoot: src.root, Sources: sd.SourcePaths, DstRoot: root, Dest: dest,
+			FromContext: src.fromContext, Chmod: mode, Extract: extract}
+		if src.fromContext {
+			spec.Excludes = append(append([]string(nil), st.b.ignore...), excludes...)
+		} else {
+			spec.Excludes = excludes
+		}
+		if chown != "" {
+			u, err := unpack.ResolveUser(root, chown)
+			if err != nil {
+				return false, fmt.Errorf("--chown=%s: %w", chown, err)
+			}
+			spec.Chown = &unpack.Owner{UID: u.UID, GID: u.GID}
+		}
+		if len(sd.SourcePaths) > 0 {
+			if err := unpack.Copy(spec); err != nil {
+				return false, err
+			}
+		}
+		return true, st.copyHeredocs(sd, spec)
+	})
+}
+
+// copyHeredocs writes inline files and copies them like context files.
+func (st *stageState) copyHeredocs(sd *instructions.SourcesAndDest, spec unpack.CopySpec) error {
+	if len(sd.SourceContents) == 0 {
+		return nil
+	}
+	dir, err := os.MkdirTemp(st.b.runDir, "heredoc-")
+	if err != nil {
+		return fmt.Errorf("heredoc: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	spec.SrcRoot, spec.FromContext, spec.Excludes, spec.Sources, spec.Extract = dir, true, nil, nil, false
+	for _, c := range sd.SourceContents {
+		name := path.Base(c.Path)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(c.Data), 0o644); err != nil {
+			return fmt.Errorf("heredoc %s: %w", name, err)
+		}
+		spec.Sources = append(spec.Sources, name)
+	}
+	return unpack.Copy(spec)
+}
+
+// destPath joins a relative destination with WORKDIR, keeping a trailing
+// slash, which decides whether the destination is a directory.
+func (st *stageState) destPath(dest string) string {
+	if path.IsAbs(dest) {
+		return dest
+	}
+	wd := st.cfg.Config.WorkingDir
+	if wd == "" {
+		wd = "/"
+	}
+	joined := path.Join(wd, dest)
+	if strings.HasSuffix(dest, "/") || dest == "." || strings.HasSuffix(dest, "/.") {
+		joined += "/"
+	}
+	return joined
+}
+
+// parseChmod accepts the octal modes Docker documents for --chmod.
+func parseChmod(s string) (*os.FileMode, error) {
+	if s == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || v > 0o7777 {
+		return nil, fmt.Errorf("--chmod=%s: invalid mode: use octal digits such as 0755", s)
+	}
+	m := os.FileMode(v & 0o777)
+	if v&0o4000 != 0 {
+		m |= os.ModeSetuid
+	}
+	if v&0o2000 != 0 {
+		m |= os.ModeSetgid
+	}
+	if v&0o1000 != 0 {
+		m |= os.ModeSticky
+	}
+	return &m, nil
+}

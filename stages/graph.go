@@ -1,0 +1,147 @@
+package stages
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// node is a stage with its references resolved: what it starts from and
+// which earlier stages it reads (COPY --from, RUN --mount from).
+type node struct {
+	stage     *Stage
+	base      string // expanded FROM argument (image reference or "scratch")
+	baseStage *Stage // set when FROM names an earlier stage
+	copyFrom  map[string]*Stage
+	deps      []*Stage
+}
+
+// graph resolves every stage's FROM and --from references. A reference to a
+// stage defined later (or to itself) is a cycle: stages may only look back.
+func (p *Plan) graph(global map[string]string, lex *shell.Lex) (map[*Stage]*node, error) {
+	nodes := map[*Stage]*node{}
+	env := shell.EnvsFromSlice(envList(global))
+	for _, s := range p.Stages {
+		n := &node{stage: s, copyFrom: map[string]*Stage{}}
+		base, _, err := lex.ProcessWord(s.Base, env)
+		if err != nil {
+			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: err}
+		}
+		if base == "" {
+			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: fmt.Errorf("base name %q expands to an empty string", s.Base)}
+		}
+		if err := checkPlatform(s.Platform, lex, env); err != nil {
+			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: err}
+		}
+		n.base = base
+		if bs, ok := p.lookupName(base, s.Index); ok {
+			n.baseStage = bs
+			n.deps = append(n.deps, bs)
+		} else if err := p.checkForward(base, s.Index); err != nil {
+			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: err}
+		}
+		for _, cmd := range s.Commands {
+			if err := p.addCopyFrom(n, cmd, lex, env); err != nil {
+				return nil, err
+			}
+		}
+		nodes[s] = n
+	}
+	return nodes, nil
+}
+
+func (p *Plan) addCopyFrom(n *node, cmd instructions.Command, lex *shell.Lex, env shell.EnvGetter) error {
+	c, ok := cmd.(*instructions.CopyCommand)
+	if !ok || c.From == "" {
+		return nil
+	}
+	from, _, err := lex.ProcessWord(c.From, env)
+	if err != nil {
+		return at(p.File, cmd, err)
+	}
+	if src, ok := p.lookup(from, n.stage.Index); ok {
+		n.copyFrom[c.From] = src
+		n.deps = append(n.deps, src)
+		return nil
+	}
+	return at(p.File, cmd, p.checkForward(from, n.stage.Index))
+}
+
+// lookupName finds an earlier stage by name only: FROM takes names, not
+// indexes (FROM 0 would be an image called "0").
+func (p *Plan) lookupName(ref string, before int) (*Stage, bool) {
+	for _, s := range p.Stages[:before] {
+		if s.Name != "" && strings.EqualFold(s.Name, ref) {
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// checkForward reports a reference to the current or a later stage.
+func (p *Plan) checkForward(ref string, index int) error {
+	for _, s := range p.Stages[index:] {
+		if s.Name != "" && strings.EqualFold(s.Name, ref) {
+			return fmt.Errorf("stage %q refers to stage %q, which is not defined before it: circular dependency", p.Stages[index].Label(), s.Label())
+		}
+	}
+	return nil
+}
+
+// checkPlatform accepts only the host platform: stagebox runs RUN natively.
+func checkPlatform(platform string, lex *shell.Lex, env shell.EnvGetter) error {
+	if platform == "" {
+		return nil
+	}
+	p, _, err := lex.ProcessWord(platform, env)
+	if err != nil {
+		return err
+	}
+	host := runtime.GOOS + "/" + runtime.GOARCH
+	if p == host || p == "$BUILDPLATFORM" || strings.TrimSuffix(p, "/") == host {
+		return nil
+	}
+	return fmt.Errorf("--platform=%s is not supported: stagebox builds for the host platform %s only", p, host)
+}
+
+// target picks the stage to commit: --target by name (or index), else the last.
+func (p *Plan) target(name string) (*Stage, error) {
+	if name == "" {
+		return p.Stages[len(p.Stages)-1], nil
+	}
+	if s, ok := p.lookup(name, len(p.Stages)); ok {
+		return s, nil
+	}
+	return nil, &Error{File: p.File, Err: fmt.Errorf("--target %q: no stage with that name in the Dockerfile", name)}
+}
+
+// needed lists the stages the target depends on, dependencies first; other
+// stages are never run.
+func needed(nodes map[*Stage]*node, target *Stage) []*Stage {
+	seen := map[*Stage]bool{}
+	var order []*Stage
+	var visit func(s *Stage)
+	visit = func(s *Stage) {
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		for _, d := range nodes[s].deps {
+			visit(d)
+		}
+		order = append(order, s)
+	}
+	visit(target)
+	return order
+}
+
+func envList(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	return out
+}

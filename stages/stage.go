@@ -1,0 +1,202 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stagebox/stagebox/layers"
+)
+
+// stageState is one stage being executed: its layer stack (by top layer),
+// the config it mutates, and the ARGs in scope.
+type stageState struct {
+	b      *builder
+	stage  *Stage
+	node   *node
+	lex    *shell.Lex
+	args   *argScope
+	top    string
+	cfg    layers.ImageSpec
+	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
+	step   int
+	steps  int
+}
+
+func (b *builder) runStage(ctx context.Context, s *Stage) error {
+	st := &stageState{b: b, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
+	cmds := s.Commands
+	st.steps = len(cmds) + 1
+	st.progress("FROM %s", st.fromText())
+	triggers, err := st.from(ctx)
+	if err != nil {
+		return &Error{File: b.plan.File, Line: s.Line, Instruction: "FROM", Err: err}
+	}
+	if len(triggers) > 0 {
+		st.steps += len(triggers)
+		for _, t := range triggers {
+			if err := st.dispatch(ctx, t); err != nil {
+				return onbuildError(b.plan.File, s.Line, t, err)
+			}
+		}
+	}
+	for _, c := range cmds {
+		if err := st.dispatch(ctx, c); err != nil {
+			return at(b.plan.File, c, err)
+		}
+	}
+	r := b.results[s]
+	r.top, r.cfg = st.top, st.cfg
+	return nil
+}
+
+func (st *stageState) fromText() string {
+	t := st.node.base
+	if st.stage.Name != "" {
+		t += " AS " + st.stage.Name
+	}
+	return t
+}
+
+// progress prints `[2/3] STEP 4/6: COPY ...`, the numbering buildah uses.
+func (st *stageState) progress(format string, a ...any) {
+	st.step++
+	prefix := fmt.Sprintf("[%d/%d] STEP %d/%d: ", st.stage.Index+1, len(st.b.plan.Stages), st.step, st.steps)
+	st.b.progress(prefix+format, a...)
+}
+
+// from sets up the stage's starting layer and config and returns the
+// base image's ONBUILD triggers, which run before the stage's own steps.
+func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) {
+	n := st.node
+	switch {
+	case n.baseStage != nil:
+		r := st.b.results[n.baseStage]
+		st.top, st.cfg = r.top, cloneSpec(r.cfg)
+	case strings.EqualFold(n.base, "scratch"):
+		st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
+	default:
+		id, err := st.b.puller.Pull(ctx, n.base, st.b.opts.Pull)
+		if err != nil {
+			return nil, err
+		}
+		img, err := st.b.store.Image(id)
+		if err != nil {
+			return nil, err
+		}
+		st.top, st.cfg = img.TopLayer, cloneSpec(img.Config)
+		fixBaseHistory(&st.cfg)
+	}
+	triggers, err := parseTriggers(st.cfg.Config.OnBuild)
+	st.cfg.Config.OnBuild = nil
+	return triggers, err
+}
+
+// fixBaseHistory makes a base image's history agree with its layers: some
+// images carry none, and a committed image must have one non-empty history
+// entry per layer.
+func fixBaseHistory(cfg *layers.ImageSpec) {
+	nonEmpty := 0
+	for _, h := range cfg.History {
+		if !h.EmptyLayer {
+			nonEmpty++
+		}
+	}
+	if nonEmpty == len(cfg.RootFS.DiffIDs) {
+		return
+	}
+	cfg.History = nil
+	for range cfg.RootFS.DiffIDs {
+		cfg.History = append(cfg.History, ocispec.History{CreatedBy: "(base image layer)"})
+	}
+}
+
+// addHistory records a step; empty marks metadata-only steps.
+func (st *stageState) addHistory(cmd instructions.Command, empty bool) {
+	now := st.b.now()
+	st.cfg.History = append(st.cfg.History, ocispec.History{
+		Created:    &now,
+		CreatedBy:  historyText(cmd),
+		Comment:    "stagebox",
+		EmptyLayer: empty,
+	})
+}
+
+func historyText(cmd instructions.Command) string {
+	if s, ok := cmd.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return strings.ToUpper(cmd.Name())
+}
+
+// fsStep runs fn on a new working layer stacked on the stage's top and
+// seals it as the new top. On failure the layer is dropped, so a stage never
+// stacks on a half-made layer. keep=false (fn's verdict) drops an unchanged layer.
+func (st *stageState) fsStep(cmd instructions.Command, fn func(root string) (changed bool, err error)) error {
+	id, err := st.b.store.NewLayer(st.top)
+	if err != nil {
+		return err
+	}
+	st.b.track(id)
+	root, err := st.b.store.Mount(id)
+	if err != nil {
+		return err
+	}
+	changed, err := fn(root)
+	if uerr := st.b.store.Unmount(id); err == nil && uerr != nil {
+		err = uerr
+	}
+	if err != nil {
+		return err
+	}
+	if !changed {
+		st.addHistory(cmd, true)
+		return nil
+	}
+	st.top = id
+	st.addHistory(cmd, false)
+	return nil
+}
+
+// expand expands one Dockerfile word against the ARGs and ENV in scope.
+func (st *stageState) expand(word string) (string, error) {
+	r, _, err := st.lex.ProcessWord(word, st.args.env(st.cfg.Config.Env))
+	return r, err
+}
+
+// cloneSpec deep-copies the parts of a config a stage mutates, so stages
+// built on the same base never share maps or slices.
+func cloneSpec(in layers.ImageSpec) layers.ImageSpec {
+	out := in
+	c := &out.Config
+	c.Env = append([]string(nil), in.Config.Env...)
+	c.Cmd = append([]string(nil), in.Config.Cmd...)
+	c.Entrypoint = append([]string(nil), in.Config.Entrypoint...)
+	c.OnBuild = append([]string(nil), in.Config.OnBuild...)
+	c.Shell = append([]string(nil), in.Config.Shell...)
+	c.Labels = cloneMap(in.Config.Labels)
+	c.ExposedPorts = cloneMap(in.Config.ExposedPorts)
+	c.Volumes = cloneMap(in.Config.Volumes)
+	out.History = append([]ocispec.History(nil), in.History...)
+	out.RootFS.DiffIDs = append(out.RootFS.DiffIDs[:0:0], in.RootFS.DiffIDs...)
+	if in.Config.Healthcheck != nil {
+		h := *in.Config.Healthcheck
+		out.Config.Healthcheck = &h
+	}
+	return out
+}
+
+func cloneMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

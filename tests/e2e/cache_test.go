@@ -1,0 +1,50 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/stagebox/stagebox/tests/ocidir"
+)
+
+// randomDockerfile's RUN writes fresh random bytes each time it really runs,
+// so its output tells a cache hit from a re-run.
+const randomDockerfile = "FROM busybox\nARG V=1\nCOPY input /input\nRUN head -c 16 /dev/urandom | od -x > /rand && echo $V > /v\n"
+
+func TestStepCache(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		ctx := s.context(t, map[string]string{"Dockerfile": randomDockerfile, "input": "one\n"})
+		build := func(t *testing.T, args ...string) ocidir.Files {
+			t.Helper()
+			id := s.must(t, append(append([]string{"bud"}, args...), ctx)...).id(t)
+			return s.image(t, id).Files()
+		}
+		rand := func(fs ocidir.Files) string { e, _ := fs.Get("/rand"); return string(e.Data) }
+
+		first := build(t)
+		t.Run("an unchanged rebuild reuses the RUN's layer", func(t *testing.T) {
+			if got := build(t, "--layers"); rand(got) != rand(first) {
+				t.Errorf("the RUN ran again: /rand changed from %q to %q", rand(first), rand(got))
+			}
+		})
+		t.Run("--no-cache runs it again", func(t *testing.T) {
+			if got := build(t, "--no-cache"); rand(got) == rand(first) {
+				t.Errorf("/rand unchanged with --no-cache")
+			}
+		})
+		t.Run("a different build-arg value misses", func(t *testing.T) {
+			got := build(t, "--build-arg", "V=2")
+			wantFile(t, got, "/v", "2\n")
+		})
+		t.Run("changed COPY content misses", func(t *testing.T) {
+			writeTree(t, ctx, map[string]string{"input": "two\n"})
+			chownTree(t, s.a, ctx)
+			got := build(t)
+			wantFile(t, got, "/input", "two\n")
+			if rand(got) == rand(first) {
+				t.Errorf("the RUN after a changed COPY was taken from the cache")
+			}
+		})
+	})
+}

@@ -1,0 +1,224 @@
+package unpack
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// CopySpec describes one COPY or ADD of local files, following Docker's
+// documented rules (BuildKit is the reference). Every path inside SrcRoot and
+// DstRoot is resolved as if that directory were "/".
+type CopySpec struct {
+	SrcRoot     string       // build context dir, or the --from rootfs
+	Sources     []string     // as written in the Dockerfile (relative to SrcRoot; globs allowed)
+	Excludes    []string     // .dockerignore patterns (context only), nil otherwise
+	DstRoot     string       // destination rootfs
+	Dest        string       // destination as written, already joined with WORKDIR; a trailing "/" means a directory
+	Chown       *Owner       // nil: context files become 0:0, --from files keep their owner
+	FromContext bool         // sources come from the build context
+	Chmod       *os.FileMode // applied to copied files and directories; both os.ModeSetuid and 0o4000 forms are accepted
+	Extract     bool         // ADD: extract local archives (tar, gz, bz2, xz, zstd) instead of copying them
+}
+
+// Owner is a numeric owner inside the destination image.
+type Owner struct{ UID, GID int }
+
+// errMultiNeedsDir is Docker's wording, which users search for.
+var errMultiNeedsDir = errors.New("When using COPY with more than one source file, the destination must be a directory and end with a /")
+
+// Copy copies spec.Sources into spec.DstRoot at spec.Dest. Errors are plain
+// sentences naming the source; the caller adds the Dockerfile position.
+func Copy(spec CopySpec) error {
+	src, err := openSources(spec)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	ms, err := src.matches(spec.Sources)
+	if err != nil {
+		return err
+	}
+	wantDir := destNamesDir(spec.Dest)
+	if len(ms) > 1 && !wantDir {
+		return errMultiNeedsDir
+	}
+	w, err := openDest(spec.DstRoot, spec.dirOwner())
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	c := &copier{spec: spec, src: src, w: w, plan: newPlanner(src)}
+	dest := filepath.Clean("/" + spec.Dest)
+	intoDir := wantDir || w.isDir(dest)
+	for i, m := range ms {
+		if err := c.copyMatch(i, m, dest, intoDir); err != nil {
+			return err
+		}
+	}
+	return w.finish()
+}
+
+// destNamesDir reports whether the destination as written is a directory.
+func destNamesDir(dest string) bool {
+	return dest == "" || dest == "." || strings.HasSuffix(dest, "/") || strings.HasSuffix(dest, "/.")
+}
+
+// dirOwner owns directories Copy creates: the --chown owner, else root.
+func (spec CopySpec) dirOwner() Owner {
+	if spec.Chown != nil {
+		return *spec.Chown
+	}
+	return Owner{}
+}
+
+type copier struct {
+	spec CopySpec
+	src  *sourceTree
+	w    *destWriter
+	plan *planner
+}
+
+func (c *copier) copyMatch(idx int, m match, dest string, intoDir bool) error {
+	if m.info.IsDir() {
+		if err := c.ensureDir(dest); err != nil {
+			return err
+		}
+		if err := c.plan.addTree(idx, m, dest); err != nil {
+			return err
+		}
+		return c.writeAll(c.plan.take())
+	}
+	if c.spec.Extract {
+		extracted, err := c.extractIfArchive(m, dest)
+		if extracted || err != nil {
+			return err
+		}
+	}
+	dst := dest
+	if intoDir {
+		dst = filepath.Join(dest, m.name)
+	}
+	if err := c.ensureDir(filepath.Dir(dst)); err != nil {
+		return err
+	}
+	c.plan.addFile(idx, m, dst)
+	return c.writeAll(c.plan.take())
+}
+
+// ensureDir creates dir if missing: its missing parents owned by root, dir
+// itself by the --chown owner (BuildKit's behaviour).
+func (c *copier) ensureDir(dir string) error {
+	if dir != "/" {
+		h, err := c.w.mkdirAll(filepath.Dir(dir), Owner{})
+		if err != nil {
+			return err
+		}
+		h.Close()
+	}
+	h, err := c.w.mkdirAll(dir, c.spec.dirOwner())
+	if err != nil {
+		return err
+	}
+	return h.Close()
+}
+
+func (c *copier) writeAll(items []item) error {
+	for _, it := range items {
+		if err := c.write(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *copier) write(it item) error {
+	n := c.nodeFor(it)
+	switch it.kind {
+	case kindHardlink:
+		n.target = it.link
+	case kindSymlink:
+		target, err := c.src.root.Readlink(it.src)
+		if err != nil {
+			return fmt.Errorf("reading symlink %s: %w", it.src, err)
+		}
+		n.target = target
+	case kindDir, kindFile:
+		f, err := c.src.openItem(it)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if n.xattrs, err = readXattrs(int(f.Fd())); err != nil {
+			return fmt.Errorf("%s: %w", it.src, err)
+		}
+		if it.kind == kindFile {
+			return c.w.create(it.dst, n, f)
+		}
+	}
+	return c.w.create(it.dst, n, nil)
+}
+
+// nodeFor applies the ownership and mode rules to one source item.
+func (c *copier) nodeFor(it item) node {
+	uid, gid := int(it.st.Uid), int(it.st.Gid)
+	switch {
+	case c.spec.Chown != nil:
+		uid, gid = c.spec.Chown.UID, c.spec.Chown.GID
+	case c.spec.FromContext:
+		uid, gid = 0, 0
+	}
+	mode := it.st.Mode & 0o7777
+	if c.spec.Chmod != nil && it.kind != kindSymlink {
+		mode = unixMode(*c.spec.Chmod)
+	}
+	return node{
+		kind: it.kind, mode: mode, uid: uid, gid: gid,
+		atime: timespec(it.st.Atim), mtime: timespec(it.st.Mtim),
+	}
+}
+
+// unixMode converts a --chmod value, accepting both os.FileMode's setuid
+// flags and the raw octal bits a caller may have parsed from "4755".
+func unixMode(m os.FileMode) uint32 {
+	mode := uint32(m) & 0o7777
+	if m&os.ModeSetuid != 0 {
+		mode |= unix.S_ISUID
+	}
+	if m&os.ModeSetgid != 0 {
+		mode |= unix.S_ISGID
+	}
+	if m&os.ModeSticky != 0 {
+		mode |= unix.S_ISVTX
+	}
+	return mode
+}
+
+func timespec(ts syscall.Timespec) time.Time {
+	return time.Unix(ts.Sec, ts.Nsec)
+}
+
+// openItem opens a planned file or directory and checks it is still the
+// object that was planned.
+func (s *sourceTree) openItem(it item) (*os.File, error) {
+	flags := os.O_RDONLY | unix.O_NOFOLLOW
+	if it.kind == kindDir {
+		flags |= unix.O_DIRECTORY
+	}
+	f, err := s.root.OpenFile(it.src, flags, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", it.src, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != it.st.Ino || uint64(st.Dev) != uint64(it.st.Dev) {
+		f.Close()
+		return nil, fmt.Errorf("%s changed while it was being copied; retry the build", it.src)
+	}
+	return f, nil
+}

@@ -1,0 +1,234 @@
+package unpack
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/patternmatcher"
+	"golang.org/x/sys/unix"
+)
+
+// match is one top-level source selected by an entry of CopySpec.Sources.
+type match struct {
+	written string      // the source as written, for error messages
+	name    string      // base name as written: a followed symlink keeps its own name
+	rel     string      // resolved path relative to the source root, "." for the root
+	info    fs.FileInfo // of the resolved path (never a symlink)
+}
+
+// sourceTree reads a build context or a --from rootfs. Top-level names are
+// resolved with securejoin (symlinks followed as if the tree were chrooted);
+// everything below is read through an os.Root, which refuses to leave it.
+type sourceTree struct {
+	dir         string
+	root        *os.Root
+	fromContext bool
+	pm          *patternmatcher.PatternMatcher // nil without excludes
+}
+
+func openSources(spec CopySpec) (*sourceTree, error) {
+	root, err := os.OpenRoot(spec.SrcRoot)
+	if err != nil {
+		return nil, fmt.Errorf("opening source %s: %w", spec.SrcRoot, err)
+	}
+	s := &sourceTree{dir: spec.SrcRoot, root: root, fromContext: spec.FromContext}
+	if len(spec.Excludes) > 0 {
+		if s.pm, err = patternmatcher.New(spec.Excludes); err != nil {
+			root.Close()
+			return nil, fmt.Errorf("invalid .dockerignore pattern: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func (s *sourceTree) Close() error { return s.root.Close() }
+
+func (s *sourceTree) where() string {
+	if s.fromContext {
+		return "the build context"
+	}
+	return "stage rootfs"
+}
+
+func (s *sourceTree) notFound(written string) error {
+	return fmt.Errorf("%q: no such file or directory in %s", written, s.where())
+}
+
+// excluded reports whether rel (relative to the source root) is ignored.
+func (s *sourceTree) excluded(rel string) (bool, error) {
+	if s.pm == nil || rel == "." {
+		return false, nil
+	}
+	ex, err := s.pm.MatchesOrParentMatches(rel)
+	if err != nil {
+		return false, fmt.Errorf("matching %q against .dockerignore: %w", rel, err)
+	}
+	return ex, nil
+}
+
+// matches expands every source; each must select at least one path.
+func (s *sourceTree) matches(sources []string) ([]match, error) {
+	if len(sources) == 0 {
+		return nil, errors.New("no source files were specified")
+	}
+	var all []match
+	for _, src := range sources {
+		ms, err := s.expand(src)
+		if err != nil {
+			return nil, err
+		}
+		if len(ms) == 0 {
+			return nil, s.notFound(src)
+		}
+		all = append(all, ms...)
+	}
+	return all, nil
+}
+
+// cleanSource makes a source relative to the root. Absolute sources are
+// relative to the root too; a relative one may not climb above it.
+func (s *sourceTree) cleanSource(written string) (string, error) {
+	p := filepath.Clean(written)
+	if filepath.IsAbs(p) {
+		p = strings.TrimPrefix(p, "/")
+		if p == "" {
+			p = "."
+		}
+		return p, nil
+	}
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", fmt.Errorf("%q: is outside %s; sources must be inside it", written, s.where())
+	}
+	return p, nil
+}
+
+// expand resolves one source, matching each path component with
+// filepath.Match when it holds glob characters.
+func (s *sourceTree) expand(written string) ([]match, error) {
+	clean, err := s.cleanSource(written)
+	if err != nil {
+		return nil, err
+	}
+	cands := []string{"."}
+	globbed := false
+	for _, comp := range strings.Split(clean, "/") {
+		if !hasGlob(comp) {
+			for i := range cands {
+				cands[i] = filepath.Join(cands[i], comp)
+			}
+			continue
+		}
+		globbed = true
+		if cands, err = s.globStep(cands, comp); err != nil {
+			return nil, fmt.Errorf("%q: %w", written, err)
+		}
+	}
+	var out []match
+	for _, cand := range cands {
+		m, ok, err := s.lookup(written, cand)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if globbed {
+				continue
+			}
+			return nil, s.notFound(written)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func hasGlob(s string) bool { return strings.ContainsAny(s, `*?[\`) }
+
+// globStep extends each candidate directory with its entries matching pattern.
+func (s *sourceTree) globStep(cands []string, pattern string) ([]string, error) {
+	if _, err := filepath.Match(pattern, ""); err != nil {
+		return nil, fmt.Errorf("invalid pattern %q: %w", pattern, err)
+	}
+	var next []string
+	for _, cand := range cands {
+		names, err := s.listDir(cand)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			if ok, _ := filepath.Match(pattern, name); ok {
+				next = append(next, filepath.Join(cand, name))
+			}
+		}
+	}
+	return next, nil
+}
+
+// listDir returns the sorted names in cand, or none if it is not a directory.
+func (s *sourceTree) listDir(cand string) ([]string, error) {
+	rel, err := s.resolve(cand)
+	if err != nil {
+		return nil, err
+	}
+	// O_DIRECTORY: a candidate that is a fifo must not block the open.
+	f, err := s.root.OpenFile(rel, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", cand, err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", cand, err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// resolve follows symlinks in cand as if the source root were "/", and
+// returns the resulting path relative to the root.
+func (s *sourceTree) resolve(cand string) (string, error) {
+	full, err := securejoin.SecureJoin(s.dir, cand)
+	if err != nil {
+		return "", fmt.Errorf("resolving %s: %w", cand, err)
+	}
+	rel, err := filepath.Rel(s.dir, full)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("resolving %s: escapes the source root", cand)
+	}
+	return rel, nil
+}
+
+// lookup resolves cand; ok is false when it does not exist or is ignored.
+func (s *sourceTree) lookup(written, cand string) (match, bool, error) {
+	rel, err := s.resolve(cand)
+	if err != nil {
+		return match{}, false, err
+	}
+	info, err := s.root.Lstat(rel)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) {
+		return match{}, false, nil
+	}
+	if err != nil {
+		return match{}, false, fmt.Errorf("%q: %w", written, err)
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		// securejoin resolved every link; one here is a dangling or looping one.
+		return match{}, false, nil
+	}
+	ex, err := s.excluded(rel)
+	if err != nil {
+		return match{}, false, err
+	}
+	// An ignored directory may still hold files re-included with "!".
+	if ex && !(info.IsDir() && s.pm.Exclusions()) {
+		return match{}, false, nil
+	}
+	return match{written: written, name: filepath.Base(cand), rel: rel, info: info}, true, nil
+}

@@ -1,0 +1,164 @@
+package unpack
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+)
+
+// item is one source object Copy will write, in the order it writes them
+// (parents before children). Digest hashes the same list, so the cache key
+// covers exactly what Copy copies.
+type item struct {
+	kind    nodeKind
+	match   int    // index of the match that selected it
+	src     string // relative to the source root
+	dst     string // inside the destination root
+	rel     string // relative to the match (a file match: its name)
+	st      *syscall.Stat_t
+	link    string // kindHardlink: dst of the first copy
+	linkRel string // kindHardlink: rel of the first copy
+	linkAt  int    // kindHardlink: match of the first copy
+}
+
+type inode struct{ dev, ino uint64 }
+
+// planner lists the items of every match. Hard links are tracked across all
+// matches of one Copy, as BuildKit does.
+type planner struct {
+	src   *sourceTree
+	items []item
+	seen  map[inode]item
+}
+
+func newPlanner(src *sourceTree) *planner {
+	return &planner{src: src, seen: map[inode]item{}}
+}
+
+// take returns the planned items and starts a new batch.
+func (p *planner) take() []item {
+	items := p.items
+	p.items = nil
+	return items
+}
+
+// addFile plans a single non-directory match written to dst.
+func (p *planner) addFile(idx int, m match, dst string) {
+	p.emit(item{match: idx, src: m.rel, dst: dst, rel: m.name, st: statOf(m.info)})
+}
+
+// addTree plans the contents of directory match m written into dstDir.
+func (p *planner) addTree(idx int, m match, dstDir string) error {
+	return p.walk(idx, m.rel, dstDir, ".", nil)
+}
+
+// lazyDir is an ignored directory that is written only if something inside
+// it is re-included by a "!" pattern.
+type lazyDir struct {
+	it      item
+	written bool
+}
+
+func (p *planner) walk(idx int, srcDir, dstDir, relDir string, pending []*lazyDir) error {
+	names, err := p.readDir(srcDir)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		src := filepath.Join(srcDir, name)
+		info, err := p.src.root.Lstat(src)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed while we walked
+		}
+		if err != nil {
+			return fmt.Errorf("inspecting %s: %w", src, err)
+		}
+		ex, err := p.src.excluded(src)
+		if err != nil {
+			return err
+		}
+		it := item{match: idx, src: src, dst: filepath.Join(dstDir, name), rel: filepath.Join(relDir, name), st: statOf(info)}
+		if !info.IsDir() {
+			if !ex {
+				p.flush(pending)
+				p.emit(it)
+			}
+			continue
+		}
+		sub := pending
+		switch {
+		case !ex:
+			p.flush(pending)
+			p.emit(it)
+			sub = nil
+		case p.src.pm.Exclusions():
+			sub = append(pending[:len(pending):len(pending)], &lazyDir{it: it})
+		default:
+			continue
+		}
+		if err := p.walk(idx, src, it.dst, it.rel, sub); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *planner) flush(pending []*lazyDir) {
+	for _, d := range pending {
+		if !d.written {
+			p.emit(d.it)
+			d.written = true
+		}
+	}
+}
+
+// emit classifies it and appends it, turning repeated inodes into hard links.
+func (p *planner) emit(it item) {
+	switch it.st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		it.kind = kindDir
+	case unix.S_IFLNK:
+		it.kind = kindSymlink
+	case unix.S_IFIFO:
+		it.kind = kindFifo
+	case unix.S_IFREG:
+		it.kind = kindFile
+		if it.st.Nlink > 1 {
+			key := inode{uint64(it.st.Dev), it.st.Ino}
+			if first, ok := p.seen[key]; ok {
+				it.kind, it.link, it.linkRel, it.linkAt = kindHardlink, first.dst, first.rel, first.match
+			} else {
+				p.seen[key] = it
+			}
+		}
+	default:
+		logrus.Debugf("skipping %s: device nodes and sockets are not copied", it.src)
+		return
+	}
+	p.items = append(p.items, it)
+}
+
+func (p *planner) readDir(dir string) ([]string, error) {
+	f, err := p.src.root.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("reading directory %s: %w", dir, err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("reading directory %s: %w", dir, err)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+func statOf(info fs.FileInfo) *syscall.Stat_t {
+	return info.Sys().(*syscall.Stat_t)
+}

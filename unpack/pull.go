@@ -1,0 +1,162 @@
+package unpack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/docker/reference"
+	is "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+)
+
+// Puller brings images into local storage.
+type Puller struct {
+	Store         storage.Store
+	SystemContext *types.SystemContext // may be nil
+	Log           io.Writer            // copy progress; nil is quiet
+}
+
+// Pull resolves name to an image in p.Store and returns its ID. Plain names
+// are looked up locally first (exact, "localhost/NAME", short-name
+// candidates, Docker Hub's normalization) and, as policy allows, pulled
+// from a registry per registries.conf; "docker://" names skip short-name
+// resolution; other transport-qualified references (oci:, dir:, ...) are
+// copied into storage.
+func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (string, error) {
+	if strings.HasPrefix(name, "docker://") {
+		named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://"))
+		if err != nil {
+			return "", fmt.Errorf("parsing image name %q: %w", name, err)
+		}
+		named = reference.TagNameOnly(named)
+		return p.pullNamed(ctx, name, []string{named.String()}, func() ([]reference.Named, error) {
+			return []reference.Named{named}, nil
+		}, policy)
+	}
+	if hasTransport(name) {
+		return p.pullTransport(ctx, name, policy)
+	}
+	return p.pullNamed(ctx, name, LocalNames(p.SystemContext, name), func() ([]reference.Named, error) {
+		if !isShortName(name) {
+			named, err := reference.ParseNormalizedNamed(name)
+			if err != nil {
+				return nil, fmt.Errorf("parsing image name %q: %w", name, err)
+			}
+			return []reference.Named{reference.TagNameOnly(named)}, nil
+		}
+		return shortNameCandidates(p.SystemContext, name)
+	}, policy)
+}
+
+// pullNamed looks for any of local in storage, then pulls from a registry.
+func (p *Puller) pullNamed(ctx context.Context, name string, local []string, remote func() ([]reference.Named, error), policy PullPolicy) (string, error) {
+	if id, ok := p.localImage(local, policy); ok {
+		return id, nil
+	}
+	if policy == PullNever {
+		return "", fmt.Errorf("image %q not found in local storage and --pull=never", name)
+	}
+	cands, err := remote()
+	if err != nil {
+		return "", err
+	}
+	var errs []string
+	for _, named := range cands {
+		id, err := p.pullFromRegistry(ctx, named)
+		if err == nil {
+			return id, nil
+		}
+		errs = append(errs, err.Error())
+	}
+	// One line, however many registries were tried.
+	return "", fmt.Errorf("image %q is not in local storage and pulling it failed: %s", name, strings.Join(errs, "; "))
+}
+
+// localImage finds the first of names in storage. An image named by its ID
+// (or an ID prefix) is local whatever the policy: there is nothing to pull.
+func (p *Puller) localImage(names []string, policy PullPolicy) (string, bool) {
+	for _, n := range names {
+		img, err := p.Store.Image(n)
+		if err != nil {
+			continue
+		}
+		if policy != PullAlways || strings.HasPrefix(img.ID, n) {
+			return img.ID, true
+		}
+	}
+	return "", false
+}
+
+// pullFromRegistry copies docker://named into storage under named.
+func (p *Puller) pullFromRegistry(ctx context.Context, named reference.Named) (string, error) {
+	src, err := docker.NewReference(named)
+	if err != nil {
+		return "", fmt.Errorf("parsing image name %q: %w", named, err)
+	}
+	return p.copyIn(ctx, src, []string{named.String()})
+}
+
+// copyIn copies src into storage, named names[0] (or by ID alone when
+// names is empty), adds the other names, and returns the image ID.
+func (p *Puller) copyIn(ctx context.Context, src types.ImageReference, names []string) (string, error) {
+	dst, err := p.storageRef(ctx, src, names)
+	if err != nil {
+		return "", err
+	}
+	pc, err := PolicyContext()
+	if err != nil {
+		return "", err
+	}
+	defer pc.Destroy()
+	_, err = copy.Image(ctx, pc, dst, src, &copy.Options{
+		ReportWriter:   p.Log,
+		SourceCtx:      p.SystemContext,
+		DestinationCtx: p.SystemContext,
+	})
+	if err != nil {
+		return "", fmt.Errorf("pulling %s: %w", describe(src), err)
+	}
+	img, err := is.Transport.GetStoreImage(p.Store, dst)
+	if err != nil {
+		return "", fmt.Errorf("finding %s in storage after pulling it: %w", describe(src), err)
+	}
+	if len(names) > 1 {
+		if err := p.Store.AddNames(img.ID, names[1:]); err != nil {
+			return "", fmt.Errorf("naming image %s: %w", img.ID, err)
+		}
+	}
+	return img.ID, nil
+}
+
+// storageRef is where src lands: its first name, or, with no name, its ID
+// (the config digest, as containers/image computes it) so that an
+// unnamed pull never takes a name from another image.
+func (p *Puller) storageRef(ctx context.Context, src types.ImageReference, names []string) (types.ImageReference, error) {
+	if len(names) > 0 {
+		ref, err := is.Transport.ParseStoreReference(p.Store, names[0])
+		if err != nil {
+			return nil, fmt.Errorf("naming the pulled image %q: %w", names[0], err)
+		}
+		return ref, nil
+	}
+	img, err := src.NewImage(ctx, p.SystemContext)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", describe(src), err)
+	}
+	defer img.Close()
+	ref, err := is.Transport.NewStoreReference(p.Store, nil, img.ConfigInfo().Digest.Encoded())
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", describe(src), err)
+	}
+	return ref, nil
+}
+
+// describe names ref the way a user would type it.
+func describe(ref types.ImageReference) string {
+	return ref.Transport().Name() + ":" + ref.StringWithinTransport()
+}

@@ -136,11 +136,17 @@ func mustJSON(t *testing.T, v any) []byte {
 // namespace) to mount.
 func testStore(t *testing.T) *Store {
 	t.Helper()
+	return testStoreWith(t, "overlay")
+}
+
+// testStoreWith opens a private store with the given driver.
+func testStoreWith(t *testing.T, driver string) *Store {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (or a user namespace) to mount overlay layers")
 	}
 	dir := t.TempDir()
-	st, err := Open(Options{Root: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"), Driver: "overlay"})
+	st, err := Open(Options{Root: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run"), Driver: driver})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -55,7 +56,12 @@ func (s *Store) Images() ([]Image, error) {
 // lookup finds an image as the user names it: exactly, as
 // "localhost/NAME:latest", or under the registry names a pull would give it.
 func (s *Store) lookup(nameOrID string) (*storage.Image, error) {
-	for _, n := range unpack.LocalNames(nil, nameOrID) {
+	// "sha256:ID" is how digests print; accept it for an ID too.
+	candidates := unpack.LocalNames(nil, nameOrID)
+	if id, ok := strings.CutPrefix(nameOrID, "sha256:"); ok {
+		candidates = append([]string{id}, candidates...)
+	}
+	for _, n := range candidates {
 		img, err := s.store.Image(n)
 		if err == nil {
 			return img, nil

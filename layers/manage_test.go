@@ -13,6 +13,9 @@ func TestTagAndRemoveFollowPodmanRules(t *testing.T) {
 	must(t, st.Tag("one", "two", "quay.io/x/y:1"))
 	img, err := st.Image(id[:12])
 	must(t, err)
+	if byDigest, err := st.Image("sha256:" + id); err != nil || byDigest.ID != id {
+		t.Errorf("Image(sha256:ID) = %v, %v", byDigest, err)
+	}
 	want := []string{"localhost/one:latest", "localhost/two:latest", "quay.io/x/y:1"}
 	slices.Sort(img.Names)
 	if !slices.Equal(img.Names, want) {

@@ -39,6 +39,7 @@ type stageResult struct {
 	done chan struct{}
 	err  error
 	top  string
+	key  string
 	cfg  layers.ImageSpec
 }
 
@@ -106,6 +107,19 @@ func (b *builder) track(id string) {
 	b.mu.Lock()
 	b.created = append(b.created, id)
 	b.mu.Unlock()
+}
+
+// keep takes a sealed, cache-recorded layer off the cleanup list: later
+// builds reuse it, and `stagebox prune` removes it once unused.
+func (b *builder) keep(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, c := range b.created {
+		if c == id {
+			b.created = append(b.created[:i], b.created[i+1:]...)
+			return
+		}
+	}
 }
 
 // cleanup deletes the build's working layers, children before parents, and

@@ -17,6 +17,7 @@ import (
 // image's rootfs, with the release of whatever was mounted for it.
 type copySource struct {
 	root        string
+	key         string // cache key of a stage or image source; "" for the context (hashed by content)
 	fromContext bool
 	release     func()
 }
@@ -52,9 +53,9 @@ func (st *stageState) copySource(ctx context.Context, from string) (copySource, 
 	if from == "" {
 		return copySource{root: st.b.opts.ContextDir, fromContext: true, release: func() {}}, nil
 	}
-	var top string
+	var top, key string
 	if s, ok := st.node.copyFrom[from]; ok {
-		top = st.b.results[s].top
+		top, key = st.b.results[s].top, st.b.results[s].key
 	} else {
 		name, err := st.expand(from)
 		if err != nil {
@@ -68,9 +69,11 @@ func (st *stageState) copySource(ctx context.Context, from string) (copySource, 
 		if err != nil {
 			return copySource{}, err
 		}
-		top = img.TopLayer
+		top, key = img.TopLayer, "image:"+img.ID
 	}
-	return st.mountReadOnly(top)
+	src, err := st.mountReadOnly(top)
+	src.key = key
+	return src, err
 }
 
 // mountReadOnly mounts a copy-on-write view of the layer stack ending at top.
@@ -99,14 +102,17 @@ func (st *stageState) copyStep(cmd instructions.Command, sd *instructions.Source
 		return err
 	}
 	dest := st.destPath(sd.DestPath)
-	return st.fsStep(cmd, func(root string) (bool, error) {
-		spec := unpack.CopySpec{SrcRoot: src.root, Sources: sd.SourcePaths, DstRoot: root, Dest: dest,
-			FromContext: src.fromContext, Chmod: mode, Extract: extract}
-		if src.fromContext {
-			spec.Excludes = append(append([]string(nil), st.b.ignore...), excludes...)
-		} else {
-			spec.Excludes = excludes
-		}
+	spec := unpack.CopySpec{SrcRoot: src.root, Sources: sd.SourcePaths, Dest: dest,
+		FromContext: src.fromContext, Chmod: mode, Extract: extract, Excludes: excludes}
+	if src.fromContext {
+		spec.Excludes = append(append([]string(nil), st.b.ignore...), excludes...)
+	}
+	key, err := st.copyKey(cmd, sd, spec, src, chown)
+	if err != nil {
+		return err
+	}
+	return st.fsStep(cmd, key, func(root string) (bool, error) {
+		spec.DstRoot = root
 		if chown != "" {
 			u, err := unpack.ResolveUser(root, chown)
 			if err != nil {
@@ -121,6 +127,29 @@ func (st *stageState) copyStep(cmd instructions.Command, sd *instructions.Source
 		}
 		return true, st.copyHeredocs(sd, spec)
 	})
+}
+
+// copyKey identifies a COPY/ADD for the cache: context sources by the
+// digest of their content (so a touched mtime still hits), stage and image
+// sources by their own cache key, inline heredocs by their text.
+func (st *stageState) copyKey(cmd instructions.Command, sd *instructions.SourcesAndDest, spec unpack.CopySpec,
+	src copySource, chown string) ([]string, error) {
+	parts := []string{historyText(cmd), "dest=" + spec.Dest, "chown=" + chown, chmodKey(spec.Chmod, spec.Extract)}
+	switch {
+	case len(sd.SourcePaths) == 0:
+	case src.key != "":
+		parts = append(parts, "from="+src.key)
+	default:
+		d, err := unpack.Digest(spec)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, "content="+d)
+	}
+	for _, c := range sd.SourceContents {
+		parts = append(parts, c.Path, c.Data)
+	}
+	return parts, nil
 }
 
 // copyHeredocs writes inline files and copies them like context files.
@@ -181,4 +210,11 @@ func parseChmod(s string) (*os.FileMode, error) {
 		m |= os.ModeSticky
 	}
 	return &m, nil
+}
+
+func chmodKey(m *os.FileMode, extract bool) string {
+	if m == nil {
+		return fmt.Sprintf("chmod= extract=%v", extract)
+	}
+	return fmt.Sprintf("chmod=%o extract=%v", uint32(*m), extract)
 }

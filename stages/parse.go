@@ -56,6 +56,11 @@ func ParseDockerfile(file string, content []byte) (*Plan, error) {
 	p := &Plan{File: file, Escape: res.EscapeToken, MetaArgs: metaArgs}
 	for i := range stages {
 		s := stages[i]
+		for _, c := range s.Commands {
+			if err := checkExecForm(c); err != nil {
+				return nil, at(file, c, err)
+			}
+		}
 		p.Stages = append(p.Stages, &Stage{
 			Index:    i,
 			Name:     s.Name,
@@ -88,4 +93,26 @@ func (s *Stage) Label() string {
 		return s.Name
 	}
 	return strconv.Itoa(s.Index)
+}
+
+// checkExecForm refuses a command line that starts like a JSON exec form
+// but is not valid JSON. BuildKit quietly runs such a line as shell form,
+// which turns a typo into a confusing "not found" at run time; a line
+// starting with `["` is never a sensible shell command, so say so here.
+func checkExecForm(c instructions.Command) error {
+	var line instructions.ShellDependantCmdLine
+	switch x := c.(type) {
+	case *instructions.RunCommand:
+		line = x.ShellDependantCmdLine
+	case *instructions.CmdCommand:
+		line = x.ShellDependantCmdLine
+	case *instructions.EntrypointCommand:
+		line = x.ShellDependantCmdLine
+	default:
+		return nil
+	}
+	if line.PrependShell && len(line.CmdLine) == 1 && strings.HasPrefix(strings.TrimSpace(line.CmdLine[0]), `["`) {
+		return fmt.Errorf("malformed JSON in exec form: %s (write a valid JSON array of strings, or drop the brackets for shell form)", strings.TrimSpace(line.CmdLine[0]))
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"unknown instruction", "FROM busybox\nRUN true\nFROBNICATE x\n", "Dockerfile:3: unknown instruction: FROBNICATE"},
 		{"empty file", "", "Dockerfile: "},
 		{"no FROM", "RUN true\n", "Dockerfile:1: "},
+		{"malformed exec form", "FROM a\nCMD [\"a\",\n", "Dockerfile:2: CMD: malformed JSON in exec form"},
 		{"binary garbage", "FROM a\n\x00\x01\x02", "NUL bytes"},
 		{"unterminated heredoc", "FROM a\nRUN <<EOF\necho hi\n", "Dockerfile:"},
 	}

@@ -36,7 +36,12 @@ func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error
 	case instructions.NetworkHost:
 		network = "host"
 	}
-	return st.fsStep(c, func(root string) (bool, error) {
+	var files []string
+	for _, f := range c.Files {
+		files = append(files, f.Name, f.Data)
+	}
+	key := st.runKey(historyText(c), files, network)
+	return st.fsStep(c, key, func(root string) (bool, error) {
 		err := st.runIn(ctx, root, c, network)
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -167,7 +172,7 @@ func (st *stageState) workdir(c *instructions.WorkdirCommand) error {
 		dir = path.Join(cur, dir)
 	}
 	st.cfg.Config.WorkingDir = path.Clean(dir)
-	return st.fsStep(c, func(root string) (bool, error) {
+	return st.fsStep(c, []string{"WORKDIR", st.cfg.Config.WorkingDir}, func(root string) (bool, error) {
 		return unpack.MkdirAllIn(root, st.cfg.Config.WorkingDir)
 	})
 }

@@ -21,6 +21,7 @@ type stageState struct {
 	lex    *shell.Lex
 	args   *argScope
 	top    string
+	key    string // cache key of top: the chain of filesystem steps below it
 	cfg    layers.ImageSpec
 	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
 	step   int
@@ -50,7 +51,7 @@ func (b *builder) runStage(ctx context.Context, s *Stage) error {
 		}
 	}
 	r := b.results[s]
-	r.top, r.cfg = st.top, st.cfg
+	r.top, r.cfg, r.key = st.top, st.cfg, st.key
 	return nil
 }
 
@@ -76,8 +77,9 @@ func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) 
 	switch {
 	case n.baseStage != nil:
 		r := st.b.results[n.baseStage]
-		st.top, st.cfg = r.top, cloneSpec(r.cfg)
+		st.top, st.cfg, st.key = r.top, cloneSpec(r.cfg), r.key
 	case strings.EqualFold(n.base, "scratch"):
+		st.key = "scratch"
 		st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
 	default:
 		id, err := st.b.puller.Pull(ctx, n.base, st.b.opts.Pull)
@@ -88,7 +90,7 @@ func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) 
 		if err != nil {
 			return nil, err
 		}
-		st.top, st.cfg = img.TopLayer, cloneSpec(img.Config)
+		st.top, st.cfg, st.key = img.TopLayer, cloneSpec(img.Config), "image:"+img.ID
 		fixBaseHistory(&st.cfg)
 	}
 	triggers, err := parseTriggers(st.cfg.Config.OnBuild)
@@ -134,9 +136,16 @@ func historyText(cmd instructions.Command) string {
 }
 
 // fsStep runs fn on a new working layer stacked on the stage's top and
-// seals it as the new top. On failure the layer is dropped, so a stage never
-// stacks on a half-made layer. keep=false (fn's verdict) drops an unchanged layer.
-func (st *stageState) fsStep(cmd instructions.Command, fn func(root string) (changed bool, err error)) error {
+// seals it as the new top, recorded in the cache under the key derived from
+// keyParts. A cache hit skips fn entirely. On failure the layer is dropped,
+// so a stage never stacks on a half-made layer; fn reporting no change drops
+// the layer too and the step costs no layer.
+func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn func(root string) (changed bool, err error)) error {
+	key := chainKey(st.key, keyParts...)
+	if st.cached(key) {
+		st.addHistory(cmd, false)
+		return nil
+	}
 	id, err := st.b.store.NewLayer(st.top)
 	if err != nil {
 		return err
@@ -157,7 +166,11 @@ func (st *stageState) fsStep(cmd instructions.Command, fn func(root string) (cha
 		st.addHistory(cmd, true)
 		return nil
 	}
-	st.top = id
+	if err := st.b.store.RecordCache(id, key); err != nil {
+		return err
+	}
+	st.b.keep(id)
+	st.top, st.key = id, key
 	st.addHistory(cmd, false)
 	return nil
 }

@@ -42,18 +42,26 @@ func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (stri
 		return p.pullTransport(ctx, name, policy)
 	}
 	return p.pullNamed(ctx, name, LocalNames(p.SystemContext, name), func() ([]reference.Named, error) {
-		if !isShortName(name) {
-			named, err := reference.ParseNormalizedNamed(name)
-			if err != nil {
-				return nil, fmt.Errorf("parsing image name %q: %w", name, err)
-			}
-			return []reference.Named{reference.TagNameOnly(named)}, nil
-		}
-		return shortNameCandidates(p.SystemContext, name)
+		return p.registryNames(name)
 	}, policy)
 }
 
-// pullNamed looks for any of local in storage, then pulls from a registry.
+// registryNames lists where a plain name may be pulled from: itself when
+// it names a registry, else its short-name candidates.
+func (p *Puller) registryNames(name string) ([]reference.Named, error) {
+	if isShortName(name) {
+		return shortNameCandidates(p.SystemContext, name)
+	}
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return nil, fmt.Errorf("parsing image name %q: %w", name, err)
+	}
+	return []reference.Named{reference.TagNameOnly(named)}, nil
+}
+
+// pullNamed looks for any of local in storage (unless policy is always),
+// then pulls from the registries remote lists, reading registries.conf
+// only when a pull is needed.
 func (p *Puller) pullNamed(ctx context.Context, name string, local []string, remote func() ([]reference.Named, error), policy PullPolicy) (string, error) {
 	if id, ok := p.localImage(local, policy); ok {
 		return id, nil
@@ -74,7 +82,7 @@ func (p *Puller) pullNamed(ctx context.Context, name string, local []string, rem
 		errs = append(errs, err.Error())
 	}
 	// One line, however many registries were tried.
-	return "", fmt.Errorf("image %q is not in local storage and pulling it failed: %s", name, strings.Join(errs, "; "))
+	return "", fmt.Errorf("pulling image %q failed (--pull=%s): %s", name, policy, strings.Join(errs, "; "))
 }
 
 // localImage finds the first of names in storage. An image named by its ID

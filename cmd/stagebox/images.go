@@ -348,4 +348,3 @@ func writeTemplate(w io.Writer, format string, v any) error {
 	}
 	return nil
 }
-

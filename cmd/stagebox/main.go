@@ -110,7 +110,7 @@ func newApp() *cli.App {
 		},
 		Commands: []*cli.Command{
 			budCommand(), pullCommand(), pushCommand(), tagCommand(), rmiCommand(), imagesCommand(),
-			inspectCommand(), runCommand(), infoCommand(), versionCommand(),
+			inspectCommand(), runCommand(), infoCommand(), pruneCommand(), versionCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -28,7 +28,21 @@ type result struct {
 
 func (r result) String() string {
 	return fmt.Sprintf("stagebox %s\n  exit %d after %s\n  stdout:\n%s  stderr:\n%s",
-		strings.Join(r.args, " "), r.code, r.took.Round(time.Millisecond), indent(r.stdout), indent(r.stderr))
+		shown(r.args), r.code, r.took.Round(time.Millisecond), indent(r.stdout), indent(r.stderr))
+}
+
+// shown is args for a log line, without the --root/--runroot pair every
+// call has.
+func shown(args []string) string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		if (args[i] == "--root" || args[i] == "--runroot") && i+1 < len(args) {
+			i++
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return strings.Join(out, " ")
 }
 
 func indent(s string) string {
@@ -112,7 +126,7 @@ func (a *account) run(t *testing.T, dir string, o opts, args ...string) result {
 		t.Fatalf("timed out after %s:\n%s", commandTimeout, r)
 	}
 	checkNoStackTrace(t, r)
-	t.Logf("stagebox %s: exit %d in %s", strings.Join(args, " "), r.code, r.took.Round(time.Millisecond))
+	t.Logf("stagebox %s: exit %d in %s", shown(args), r.code, r.took.Round(time.Millisecond))
 	return r
 }
 

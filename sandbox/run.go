@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -54,6 +56,8 @@ func Run(ctx context.Context, p Process) (exitStatus int, err error) {
 	if err := ctx.Err(); err != nil {
 		return -1, err
 	}
+	unlock := lockRootfs(p.Rootfs)
+	defer unlock()
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
 		return -1, fmt.Errorf("creating the run state directory: %w", err)
 	}
@@ -94,6 +98,8 @@ func validate(p Process) error {
 		return errors.New("sandbox: no state directory given")
 	case p.Network != "" && p.Network != "host" && p.Network != "none":
 		return fmt.Errorf("unknown network mode %q: use host or none", p.Network)
+	case os.Geteuid() != 0:
+		return fmt.Errorf("sandbox: RUN needs root or stagebox's user namespace, but this process runs as uid %d: call EnterUserNamespace first", os.Geteuid())
 	}
 	return nil
 }
@@ -117,23 +123,26 @@ func run(ctx context.Context, p Process, spec *specs.Spec, h host) (int, error) 
 			logrus.Warnf("removing RUN container %s: %v", id, err)
 		}
 	}()
-	stdin, err := newStdin(p.Stdin)
+	stdio, err := newStdio(p.Stdin, p.Stdout, p.Stderr)
 	if err != nil {
 		return -1, err
 	}
-	defer stdin.close()
+	defer stdio.close()
 	proc := &libcontainer.Process{
 		Args: p.Args, Env: spec.Process.Env, Cwd: spec.Process.Cwd,
 		UID: int(p.UID), GID: int(p.GID), AdditionalGroups: toInts(p.AdditionalGids),
-		Stdin: stdin.child(), Stdout: hideFile(p.Stdout), Stderr: hideFile(p.Stderr),
+		Stdin: stdio.reader(), Stdout: stdio.writer(1), Stderr: stdio.writer(2),
 		Init: true,
 	}
 	err = ctr.Run(proc)
-	stdin.started()
+	stdio.started()
 	if err != nil {
+		stdio.drain(time.Second)
 		return -1, fmt.Errorf("starting %s: %w", p.Args[0], err)
 	}
-	return wait(ctx, ctr, proc)
+	status, err := wait(ctx, ctr, proc)
+	stdio.drain(5 * time.Second)
+	return status, err
 }
 
 // wait returns the exit status of proc, or kills the container and returns
@@ -156,6 +165,19 @@ func wait(ctx context.Context, ctr *libcontainer.Container, proc *libcontainer.P
 		<-done
 		return -1, ctx.Err()
 	}
+}
+
+// rootfsLocks serializes Runs in the same rootfs: each creates and removes
+// the mount targets missing from it, and two at once would remove each
+// other's. Builds never share a rootfs between concurrent steps; this only
+// makes a caller's mistake slow instead of broken.
+var rootfsLocks sync.Map // rootfs path -> *sync.Mutex
+
+func lockRootfs(rootfs string) (unlock func()) {
+	m, _ := rootfsLocks.LoadOrStore(filepath.Clean(rootfs), &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 func newID() (string, error) {

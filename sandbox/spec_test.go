@@ -25,10 +25,14 @@ func hasNS(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
 }
 
 func TestSpecRootlessHostNetworkBindsSys(t *testing.T) {
-	spec := buildSpec(Process{Rootfs: "/r", Args: []string{"sh"}}, host{inUserNS: true}, testFiles)
+	spec := buildSpec(Process{Rootfs: "/r", Args: []string{"sh"}}, host{inUserNS: true, recursiveRO: true}, testFiles)
 	sys := mountAt(spec, "/sys")
 	if sys == nil || sys.Type != "bind" || !slices.Contains(sys.Options, "rbind") || !slices.Contains(sys.Options, "rro") {
 		t.Fatalf("/sys mount %+v, want a recursive read-only bind", sys)
+	}
+	old := buildSpec(Process{Rootfs: "/r", Args: []string{"sh"}}, host{inUserNS: true}, testFiles)
+	if sys := mountAt(old, "/sys"); !slices.Contains(sys.Options, "ro") {
+		t.Fatalf("/sys mount %+v without mount_setattr, want at least ro", sys)
 	}
 	if hasNS(spec, specs.NetworkNamespace) || hasNS(spec, specs.UserNamespace) {
 		t.Fatalf("namespaces %v: want neither network nor user", spec.Linux.Namespaces)

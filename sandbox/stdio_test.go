@@ -74,23 +74,34 @@ func TestRunUnmappedUIDIsAClearError(t *testing.T) {
 
 func TestRunConcurrently(t *testing.T) {
 	needSandbox(t)
-	root := newRootfs(t)
+	shared := newRootfs(t)
 	var wg sync.WaitGroup
-	errs := make(chan string, 8)
 	for i := range 8 {
+		root := shared // half share one rootfs: those Runs take turns
+		if i%2 == 0 {
+			root = newRootfs(t)
+		}
 		wg.Go(func() {
 			var out strings.Builder
 			status, err := Run(context.Background(), Process{Rootfs: root, Args: []string{"sh", "-c", "echo $$"},
-				Stdout: &out, StateDir: filepath.Join(t.TempDir(), "state")})
+				Stdout: &out, Stderr: &out, StateDir: filepath.Join(t.TempDir(), "state")})
 			if err != nil || status != 0 || strings.TrimSpace(out.String()) != "1" {
-				errs <- strings.TrimSpace(out.String()) + " " + string(rune('0'+i))
+				t.Errorf("concurrent run: status %d, err %v, output %q", status, err, out.String())
 			}
-			_ = err
 		})
 	}
 	wg.Wait()
-	close(errs)
-	for e := range errs {
-		t.Error("concurrent run failed:", e)
+}
+
+func TestRunSeparatesStdoutAndStderr(t *testing.T) {
+	needSandbox(t)
+	var out, errOut strings.Builder
+	p := Process{Rootfs: newRootfs(t), Args: []string{"sh", "-c", "echo out; echo err >&2"},
+		Stdout: &out, Stderr: &errOut, StateDir: filepath.Join(t.TempDir(), "state")}
+	if status, err := Run(context.Background(), p); err != nil || status != 0 {
+		t.Fatalf("Run: %d, %v", status, err)
+	}
+	if out.String() != "out\n" || errOut.String() != "err\n" {
+		t.Fatalf("stdout %q, stderr %q", out.String(), errOut.String())
 	}
 }

@@ -129,7 +129,7 @@ func (t *traces) removeIfEmpty(rel string) (bool, error) {
 	default:
 		return false, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, unix.ENOENT) {
 		return false, fmt.Errorf("removing mount target %s from the rootfs: %w", rel, err)
 	}
 	return true, nil

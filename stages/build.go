@@ -44,15 +44,15 @@ type Options struct {
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	o = withDefaults(o)
-	name, content, err := readDockerfile(o)
+	path, content, err := readDockerfile(o)
 	if err != nil {
 		return "", err
 	}
-	plan, err := ParseDockerfile(name, content)
+	plan, err := ParseDockerfile(filepath.Base(path), content)
 	if err != nil {
 		return "", err
 	}
-	b, err := newBuilder(ctx, st, o, plan)
+	b, err := newBuilder(ctx, st, o, plan, path)
 	if err != nil {
 		return "", err
 	}
@@ -86,7 +86,8 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-// readDockerfile returns the name errors should use and the content. The
+// readDockerfile returns the Dockerfile's path ("Dockerfile" for stdin) and
+// content. The
 // default is <context>/Dockerfile; a relative -f is relative to the current
 // directory, as with docker and buildah.
 func readDockerfile(o Options) (string, []byte, error) {
@@ -106,7 +107,7 @@ func readDockerfile(o Options) (string, []byte, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("read Dockerfile: %w (pass -f PATH or put a Dockerfile in the context directory)", err)
 	}
-	return filepath.Base(path), data, nil
+	return path, data, nil
 }
 
 // runStages schedules every stage the target needs. A stage starts once all

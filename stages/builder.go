@@ -57,7 +57,9 @@ func (r *stageResult) finish(err error) {
 	close(r.done)
 }
 
-func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan) (*builder, error) {
+// newBuilder prepares a build; dockerfile is the Dockerfile's path, whose
+// <name>.dockerignore takes precedence over the context's .dockerignore.
+func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, dockerfile string) (*builder, error) {
 	if fi, err := os.Stat(o.ContextDir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("build context %q is not a directory: pass a directory as the last argument", o.ContextDir)
 	}
@@ -85,8 +87,7 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan) (*
 	for _, s := range b.order {
 		b.results[s] = &stageResult{done: make(chan struct{})}
 	}
-	dockerfile := o.Dockerfile
-	if dockerfile == "-" {
+	if o.DockerfileContent != nil || o.Dockerfile == "-" {
 		dockerfile = ""
 	}
 	if b.ignore, err = unpack.LoadIgnore(abs, dockerfile, o.IgnoreFile); err != nil {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -95,7 +94,7 @@ func (c *copier) copyMatch(idx int, m match, dest string, intoDir bool) error {
 		}
 		return c.writeAll(c.plan.take())
 	}
-	if c.spec.Extract {
+	if c.spec.Extract && m.info.Mode().IsRegular() {
 		extracted, err := c.extractIfArchive(m, dest)
 		if extracted || err != nil {
 			return err
@@ -200,25 +199,6 @@ func unixMode(m os.FileMode) uint32 {
 	return mode
 }
 
-func timespec(ts syscall.Timespec) time.Time {
+func timespec(ts unix.Timespec) time.Time {
 	return time.Unix(ts.Sec, ts.Nsec)
-}
-
-// openItem opens a planned file or directory and checks it is still the
-// object that was planned.
-func (s *sourceTree) openItem(it item) (*os.File, error) {
-	flags := os.O_RDONLY | unix.O_NOFOLLOW
-	if it.kind == kindDir {
-		flags |= unix.O_DIRECTORY
-	}
-	f, err := s.root.OpenFile(it.src, flags, 0)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", it.src, err)
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != it.st.Ino || uint64(st.Dev) != uint64(it.st.Dev) {
-		f.Close()
-		return nil, fmt.Errorf("%s changed while it was being copied; retry the build", it.src)
-	}
-	return f, nil
 }

@@ -23,11 +23,14 @@ type match struct {
 }
 
 // sourceTree reads a build context or a --from rootfs. Top-level names are
-// resolved with securejoin (symlinks followed as if the tree were chrooted);
-// everything below is read through an os.Root, which refuses to leave it.
+// resolved with securejoin (symlinks followed as if the tree were chrooted).
+// Every open after that uses openat2 with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS
+// (or an os.Root), so a symlink swapped in after resolution makes the open
+// fail instead of leading it out of the tree.
 type sourceTree struct {
 	dir         string
 	root        *os.Root
+	fd          *os.File // O_PATH handle on dir, for openat2
 	fromContext bool
 	pm          *patternmatcher.PatternMatcher // nil without excludes
 }
@@ -37,17 +40,25 @@ func openSources(spec CopySpec) (*sourceTree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening source %s: %w", spec.SrcRoot, err)
 	}
-	s := &sourceTree{dir: spec.SrcRoot, root: root, fromContext: spec.FromContext}
+	fd, err := os.OpenFile(spec.SrcRoot, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("opening source %s: %w", spec.SrcRoot, err)
+	}
+	s := &sourceTree{dir: spec.SrcRoot, root: root, fd: fd, fromContext: spec.FromContext}
 	if len(spec.Excludes) > 0 {
 		if s.pm, err = patternmatcher.New(spec.Excludes); err != nil {
-			root.Close()
+			s.Close()
 			return nil, fmt.Errorf("invalid .dockerignore pattern: %w", err)
 		}
 	}
 	return s, nil
 }
 
-func (s *sourceTree) Close() error { return s.root.Close() }
+func (s *sourceTree) Close() error {
+	s.fd.Close()
+	return s.root.Close()
+}
 
 func (s *sourceTree) where() string {
 	if s.fromContext {
@@ -231,4 +242,41 @@ func (s *sourceTree) lookup(written, cand string) (match, bool, error) {
 		return match{}, false, nil
 	}
 	return match{written: written, name: filepath.Base(cand), rel: rel, info: info}, true, nil
+}
+
+// openItem opens a planned file or directory and checks it is still the
+// object that was planned.
+func (s *sourceTree) openItem(it item) (*os.File, error) {
+	flags := os.O_RDONLY | unix.O_NOFOLLOW
+	if it.kind == kindDir {
+		flags |= unix.O_DIRECTORY
+	}
+	f, err := s.openBeneath(it.src, flags)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", it.src, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != it.st.Ino || st.Dev != it.st.Dev {
+		f.Close()
+		return nil, fmt.Errorf("%s changed while it was being copied; retry the build", it.src)
+	}
+	return f, nil
+}
+
+// openBeneath opens rel, a path with every symlink already resolved, in one
+// openat2 call that refuses any symlink or escape on the way (os.Root would
+// walk it one component at a time). Without openat2 it falls back to os.Root.
+func (s *sourceTree) openBeneath(rel string, flags int) (*os.File, error) {
+	how := unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CLOEXEC),
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	fd, err := unix.Openat2(int(s.fd.Fd()), rel, &how)
+	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM) {
+		return s.root.OpenFile(rel, flags, 0) // old kernel, or seccomp refusing openat2
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: rel, Err: err}
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(s.dir, rel)), nil
 }

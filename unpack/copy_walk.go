@@ -22,7 +22,7 @@ type item struct {
 	src     string // relative to the source root
 	dst     string // inside the destination root
 	rel     string // relative to the match (a file match: its name)
-	st      *syscall.Stat_t
+	st      *unix.Stat_t
 	link    string // kindHardlink: dst of the first copy
 	linkRel string // kindHardlink: rel of the first copy
 	linkAt  int    // kindHardlink: match of the first copy
@@ -67,14 +67,17 @@ type lazyDir struct {
 }
 
 func (p *planner) walk(idx int, srcDir, dstDir, relDir string, pending []*lazyDir) error {
-	names, err := p.readDir(srcDir)
+	dir, names, err := p.readDir(srcDir)
 	if err != nil {
 		return err
 	}
+	defer dir.Close()
 	for _, name := range names {
 		src := filepath.Join(srcDir, name)
-		info, err := p.src.root.Lstat(src)
-		if errors.Is(err, fs.ErrNotExist) {
+		// One name relative to an open directory, never followed: cannot leave the tree.
+		st := new(unix.Stat_t)
+		err := unix.Fstatat(int(dir.Fd()), name, st, unix.AT_SYMLINK_NOFOLLOW)
+		if errors.Is(err, unix.ENOENT) {
 			continue // removed while we walked
 		}
 		if err != nil {
@@ -84,8 +87,8 @@ func (p *planner) walk(idx int, srcDir, dstDir, relDir string, pending []*lazyDi
 		if err != nil {
 			return err
 		}
-		it := item{match: idx, src: src, dst: filepath.Join(dstDir, name), rel: filepath.Join(relDir, name), st: statOf(info)}
-		if !info.IsDir() {
+		it := item{match: idx, src: src, dst: filepath.Join(dstDir, name), rel: filepath.Join(relDir, name), st: st}
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			if !ex {
 				p.flush(pending)
 				p.emit(it)
@@ -145,20 +148,27 @@ func (p *planner) emit(it item) {
 	p.items = append(p.items, it)
 }
 
-func (p *planner) readDir(dir string) ([]string, error) {
-	f, err := p.src.root.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW, 0)
+// readDir opens dir and returns it with its sorted entry names.
+func (p *planner) readDir(dir string) (*os.File, []string, error) {
+	f, err := p.src.openBeneath(dir, os.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW)
 	if err != nil {
-		return nil, fmt.Errorf("reading directory %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("reading directory %s: %w", dir, err)
 	}
-	defer f.Close()
 	names, err := f.Readdirnames(-1)
 	if err != nil {
-		return nil, fmt.Errorf("reading directory %s: %w", dir, err)
+		f.Close()
+		return nil, nil, fmt.Errorf("reading directory %s: %w", dir, err)
 	}
 	sort.Strings(names)
-	return names, nil
+	return f, names, nil
 }
 
-func statOf(info fs.FileInfo) *syscall.Stat_t {
-	return info.Sys().(*syscall.Stat_t)
+// statOf converts the stat of a top-level match to the form the walk uses.
+func statOf(info fs.FileInfo) *unix.Stat_t {
+	s := info.Sys().(*syscall.Stat_t)
+	return &unix.Stat_t{
+		Dev: s.Dev, Ino: s.Ino, Nlink: s.Nlink, Mode: s.Mode, Uid: s.Uid, Gid: s.Gid, Size: s.Size,
+		Atim: unix.Timespec{Sec: s.Atim.Sec, Nsec: s.Atim.Nsec},
+		Mtim: unix.Timespec{Sec: s.Mtim.Sec, Nsec: s.Mtim.Nsec},
+	}
 }

@@ -14,3 +14,5 @@ func getXattrPath(path, name string) (string, error) {
 	}
 	return string(buf[:n]), nil
 }
+
+func unixMkfifo(path string) error { return unix.Mkfifo(path, 0o644) }

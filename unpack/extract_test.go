@@ -170,3 +170,13 @@ func TestAddHardlinkOutsideDestinationIsRejected(t *testing.T) {
 		t.Errorf("host file has %d links", n)
 	}
 }
+
+func TestAddOfFifoCopiesItWithoutBlocking(t *testing.T) {
+	tolerateChown(t)
+	stage, dst := roots(t)
+	must(t, unixMkfifo(filepath.Join(stage, "pipe")))
+	mustCopy(t, CopySpec{SrcRoot: stage, Sources: []string{"/pipe"}, DstRoot: dst, Dest: "/pipe", Extract: true})
+	if fi, err := os.Lstat(filepath.Join(dst, "pipe")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("fifo not copied: %v", err)
+	}
+}

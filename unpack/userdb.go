@@ -44,6 +44,9 @@ func ResolveUser(root, spec string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
+	if eu.Home == "" {
+		eu.Home = "/" // an entry with an empty home field, as Docker treats it
+	}
 	return User{UID: eu.Uid, GID: eu.Gid, Groups: eu.Sgids, Home: eu.Home}, nil
 }
 

@@ -47,6 +47,13 @@ func bud(c *cli.Context) error {
 		return err
 	}
 	defer st.Shutdown()
+	// Only now: entering the user namespace re-executes stagebox, and the
+	// process that reads stdin must be the one that builds.
+	if opts.Dockerfile == "-" {
+		if opts.DockerfileContent, err = io.ReadAll(os.Stdin); err != nil {
+			return fmt.Errorf("read Dockerfile from stdin: %w", err)
+		}
+	}
 	id, err := stages.Build(c.Context, st, opts)
 	if err != nil {
 		return err
@@ -90,11 +97,6 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	}
 	if o.Labels, err = keyValues(c.StringSlice("label"), "--label", false); err != nil {
 		return o, err
-	}
-	if o.Dockerfile == "-" {
-		if o.DockerfileContent, err = io.ReadAll(os.Stdin); err != nil {
-			return o, fmt.Errorf("read Dockerfile from stdin: %w", err)
-		}
 	}
 	return o, nil
 }

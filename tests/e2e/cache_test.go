@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stagebox/stagebox/tests/ocidir"
@@ -46,5 +47,27 @@ func TestStepCache(t *testing.T) {
 				t.Errorf("the RUN after a changed COPY was taken from the cache")
 			}
 		})
+	})
+}
+
+// TestPruneRemovesCacheNoImageUses: after rmi, prune leaves only the layers
+// images still use, and the next build runs its steps again.
+func TestPruneRemovesCacheNoImageUses(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		base := storeLayers(t, s)
+		ctx := s.context(t, map[string]string{"Dockerfile": randomDockerfile, "input": "one\n"})
+		first := s.must(t, "bud", "-t", "cached", ctx).id(t)
+		rand := func(id string) string { e, _ := s.image(t, id).Files().Get("/rand"); return string(e.Data) }
+		before := rand(first)
+		s.must(t, "rmi", "cached")
+		s.must(t, "prune")
+		if after := storeLayers(t, s); !slices.Equal(after, base) {
+			t.Errorf("after prune the store has layers %q, want only busybox's %q", after, base)
+		}
+		if again := s.must(t, "bud", ctx).id(t); rand(again) == before {
+			t.Errorf("the RUN was served from a cache prune should have emptied")
+		}
 	})
 }

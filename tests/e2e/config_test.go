@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,8 +11,8 @@ import (
 	"github.com/stagebox/stagebox/tests/ocidir"
 )
 
-// metadataDockerfile has every instruction that changes only the config; the
-// comments count them for the history check.
+// metadataDockerfile has every instruction that changes only the config,
+// plus WORKDIR, which (as in BuildKit) also creates its directory as a layer.
 const metadataDockerfile = `FROM busybox
 ENV A=1 B="two words"
 LABEL org.example.k=v "other label"="x y"
@@ -29,7 +30,8 @@ ENTRYPOINT ["/bin/echo", "ep"]
 CMD ["arg1"]
 `
 
-// metadataInstructions are the keywords above, one history entry each.
+// metadataInstructions are the keywords above, one history entry each;
+// only WORKDIR's has a layer.
 var metadataInstructions = []string{"ENV", "LABEL", "MAINTAINER", "WORKDIR", "USER", "EXPOSE", "VOLUME", "VOLUME",
 	"STOPSIGNAL", "HEALTHCHECK", "ONBUILD", "SHELL", "ENTRYPOINT", "CMD"}
 
@@ -64,8 +66,8 @@ func TestMetadataInstructions(t *testing.T) {
 			wantStrings(t, "Shell", c.Shell, []string{"/bin/sh", "-ec"})
 			wantStrings(t, "Entrypoint", c.Entrypoint, []string{"/bin/echo", "ep"})
 			wantStrings(t, "Cmd", c.Cmd, []string{"arg1"})
-			if n := len(b.img.Layers); n != 1 {
-				t.Errorf("%d layers: metadata instructions must not add any", n)
+			if n := len(b.img.Layers); n != 2 {
+				t.Errorf("%d layers, want busybox's and WORKDIR's: metadata instructions add none", n)
 			}
 		},
 	}, {
@@ -79,8 +81,8 @@ func TestMetadataInstructions(t *testing.T) {
 			}
 			for i, kw := range metadataInstructions {
 				e := h[base+i]
-				if !e.EmptyLayer || !strings.Contains(e.CreatedBy, kw) {
-					t.Errorf("history[%d] = %+v, want an empty_layer entry for %s", base+i, e, kw)
+				if e.EmptyLayer != (kw != "WORKDIR") || !strings.Contains(e.CreatedBy, kw) {
+					t.Errorf("history[%d] = %+v, want an entry for %s, empty_layer unless WORKDIR", base+i, e, kw)
 				}
 			}
 			if last := h[len(h)-1]; last.EmptyLayer || !strings.Contains(last.CreatedBy, "true") {
@@ -104,4 +106,26 @@ func wantMap(t *testing.T, what string, got, want map[string]string) {
 	if !maps.Equal(got, want) {
 		t.Errorf("%s = %v, want %v", what, got, want)
 	}
+}
+
+// TestDockerFieldsSurviveARoundTrip: HEALTHCHECK, ONBUILD and SHELL live in
+// the config even in OCI format, so pushing an image out and pulling it into
+// another store keeps them, as it does with BuildKit.
+func TestDockerFieldsSurviveARoundTrip(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		s.build(t, metadataDockerfile, nil, "-t", "meta")
+		layout := filepath.Join(s.scratch(t, "out"), "layout")
+		s.must(t, "push", "meta", "oci:"+layout+":meta")
+
+		other := newStore(t, a)
+		id := other.must(t, "pull", "oci:"+layout+":meta").id(t)
+		c := other.image(t, id).Config.Config
+		if c.Healthcheck == nil || !slices.Equal(c.Healthcheck.Test, []string{"CMD", "true"}) {
+			t.Errorf("Healthcheck after the round trip: %+v", c.Healthcheck)
+		}
+		wantStrings(t, "OnBuild after the round trip", c.OnBuild, []string{"RUN echo triggered > /onbuild"})
+		wantStrings(t, "Shell after the round trip", c.Shell, []string{"/bin/sh", "-ec"})
+	})
 }

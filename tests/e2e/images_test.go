@@ -47,6 +47,19 @@ func TestImageLifecycle(t *testing.T) {
 			}
 		}
 
+		var inspected struct {
+			ID     string `json:"Id"`
+			Names  []string
+			Config struct{ Config struct{ Cmd []string } }
+		}
+		if err := json.Unmarshal([]byte(s.must(t, "inspect", "two:v2").stdout), &inspected); err != nil {
+			t.Errorf("inspect did not print JSON: %v", err)
+		}
+		if inspected.ID != id || len(inspected.Names) != 3 {
+			t.Errorf("inspect gave ID %s, names %q; want %s with 3 names", inspected.ID, inspected.Names, id)
+		}
+		wantStrings(t, "inspected Cmd", inspected.Config.Config.Cmd, []string{"cat", "/version"})
+
 		s.must(t, "tag", id[:12], "by-id")       // tag by (short) ID
 		s.must(t, "tag", "one", "by-name:extra") // tag by name
 		listed = s.images(t)
@@ -75,6 +88,14 @@ func TestImageLifecycle(t *testing.T) {
 		}
 		if r := s.run(t, opts{}, "run", "--pull=never", "solo", "true"); r.code == 0 {
 			t.Errorf("the removed image still runs:\n%s", r)
+		}
+	})
+}
+
+func TestVersionPrintsAVersion(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		if out := newStore(t, a).must(t, "version").stdout; !strings.HasPrefix(out, "stagebox version ") {
+			t.Errorf("version printed %q", out)
 		}
 	})
 }

@@ -32,8 +32,14 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	// As root, under /tmp rather than $TMPDIR, which may sit in a directory
+	// the unprivileged user cannot enter.
+	parent := ""
+	if os.Geteuid() == 0 {
+		parent = "/tmp"
+	}
 	var err error
-	if workDir, err = os.MkdirTemp("", "stagebox-e2e-"); err != nil {
+	if workDir, err = os.MkdirTemp(parent, "stagebox-e2e-"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}

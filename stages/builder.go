@@ -140,6 +140,10 @@ func (b *builder) cleanup() {
 	}
 }
 
+// parallel reports whether stages may run at once, in which case RUN
+// output lines carry the stage's name.
+func (b *builder) parallel() bool { return b.opts.Jobs > 1 && len(b.order) > 1 }
+
 // progress prints one build-step line unless --quiet.
 func (b *builder) progress(format string, a ...any) {
 	if b.opts.Quiet {

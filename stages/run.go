@@ -66,6 +66,11 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 	if err != nil {
 		return err
 	}
+	if st.b.parallel() {
+		w := newLinePrefixer(st.b.out, "["+st.stage.Label()+"] ")
+		defer w.Close()
+		p.Stdout, p.Stderr = w, w
+	}
 	p.Network, p.Mounts, p.StateDir = network, mounts, stateDir
 	status, err := sandbox.Run(ctx, p)
 	if err != nil {

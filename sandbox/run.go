@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -105,7 +106,16 @@ func validate(p Process) error {
 }
 
 // run creates, starts and waits for the container, and always destroys it.
+//
+// The goroutine stays locked to its OS thread from start to exit: the
+// container's init gets SIGKILL when the thread that forked it dies
+// (ParentDeathSignal is per thread), and libcontainer ends threads on
+// purpose (its mount-source helper locks a thread and returns). Unlocked, a
+// second RUN's init could be forked from such a thread and be killed the
+// moment the first RUN's helper finished: concurrent stages died with 137.
 func run(ctx context.Context, p Process, spec *specs.Spec, h host) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	id, err := newID()
 	if err != nil {
 		return -1, err

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stagebox/stagebox/tests/ocidir"
 )
@@ -69,5 +72,56 @@ func TestPruneRemovesCacheNoImageUses(t *testing.T) {
 		if again := s.must(t, "bud", ctx).id(t); rand(again) == before {
 			t.Errorf("the RUN was served from a cache prune should have emptied")
 		}
+	})
+}
+
+// scopeDockerfile has a stage that copies the context, an independent
+// stage, and a final stage reading both; each RUN records fresh random bytes.
+const scopeDockerfile = `FROM busybox AS fromctx
+COPY input /input
+RUN head -c 16 /dev/urandom | od -x > /rand
+FROM busybox AS independent
+RUN head -c 16 /dev/urandom | od -x > /rand
+FROM busybox
+COPY --from=fromctx /rand /a
+COPY --from=independent /rand /b
+`
+
+// TestCacheKeysOnContentAndScope pins design §7: an mtime-only change hits;
+// a content change misses in its stage and in stages copying from it, and
+// nowhere else.
+func TestCacheKeysOnContentAndScope(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		ctx := s.context(t, map[string]string{"Dockerfile": scopeDockerfile, "input": "one\n"})
+		build := func(t *testing.T) (string, string) {
+			t.Helper()
+			fs := s.image(t, s.must(t, "bud", ctx).id(t)).Files()
+			x, _ := fs.Get("/a")
+			y, _ := fs.Get("/b")
+			return string(x.Data), string(y.Data)
+		}
+		a1, b1 := build(t)
+		t.Run("touching a source's mtime is a hit", func(t *testing.T) {
+			later := time.Now().Add(time.Hour)
+			if err := os.Chtimes(filepath.Join(ctx, "input"), later, later); err != nil {
+				t.Fatal(err)
+			}
+			if a2, b2 := build(t); a2 != a1 || b2 != b1 {
+				t.Errorf("an mtime-only change re-ran a step")
+			}
+		})
+		t.Run("a content change misses only where it flows", func(t *testing.T) {
+			writeTree(t, ctx, map[string]string{"input": "two\n"})
+			chownTree(t, s.a, ctx)
+			a3, b3 := build(t)
+			if a3 == a1 {
+				t.Errorf("the stage copying the changed file was served from the cache")
+			}
+			if b3 != b1 {
+				t.Errorf("the independent stage ran again after an unrelated change")
+			}
+		})
 	})
 }

@@ -22,14 +22,18 @@ func (s *Store) CachedLayer(key string) (string, bool) {
 	return l.ID, true
 }
 
-// RecordCache makes a sealed layer the cache entry for key. If another
-// build recorded the same key meanwhile, the newer layer takes the name;
-// the older one becomes an orphan that PruneCache removes.
-func (s *Store) RecordCache(layerID, key string) error {
-	if err := s.store.AddNames(layerID, []string{cachePrefix + key}); err != nil {
-		return fmt.Errorf("record cache entry for layer %s: %w", shortID(layerID), err)
+// RecordCache makes a sealed layer the cache entry for key and returns the
+// entry's layer. When a concurrent build recorded the same key first, its
+// layer stays the entry and is returned instead; the caller then drops its
+// own copy, so racing builds do not leave unnamed orphans behind.
+func (s *Store) RecordCache(layerID, key string) (string, error) {
+	if id, ok := s.CachedLayer(key); ok && id != layerID {
+		return id, nil
 	}
-	return nil
+	if err := s.store.AddNames(layerID, []string{cachePrefix + key}); err != nil {
+		return "", fmt.Errorf("record cache entry for layer %s: %w", shortID(layerID), err)
+	}
+	return layerID, nil
 }
 
 // PruneCache deletes cache layers that no image and no other layer uses,

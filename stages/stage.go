@@ -166,11 +166,14 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 		st.addHistory(cmd, true)
 		return nil
 	}
-	if err := st.b.store.RecordCache(id, key); err != nil {
+	entry, err := st.b.store.RecordCache(id, key)
+	if err != nil {
 		return err
 	}
-	st.b.keep(id)
-	st.top, st.key = id, key
+	if entry == id {
+		st.b.keep(id)
+	}
+	st.top, st.key = entry, key
 	st.addHistory(cmd, false)
 	return nil
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,18 +23,66 @@ func (s *Store) CachedLayer(key string) (string, bool) {
 	return l.ID, true
 }
 
+// CacheOption changes how RecordCache records a layer.
+type CacheOption func(*cacheConfig)
+
+type cacheConfig struct{ unsealed, takeOver bool }
+
+// TakeOver makes the layer the entry even when the key has one already, as
+// a --no-cache build must: it ran the step again to use its own result.
+func TakeOver() CacheOption { return func(c *cacheConfig) { c.takeOver = true } }
+
+// NotForCommit records a layer of a stage the build only reads with COPY
+// --from: it is named but not sealed, which saves reading its whole diff
+// (a builder stage's caches can be hundreds of MB). A later build that
+// does commit it takes Commit's copying path instead.
+func NotForCommit() CacheOption { return func(c *cacheConfig) { c.unsealed = true } }
+
 // RecordCache makes a sealed layer the cache entry for key and returns the
 // entry's layer. When a concurrent build recorded the same key first, its
 // layer stays the entry and is returned instead; the caller then drops its
 // own copy, so racing builds do not leave unnamed orphans behind.
-func (s *Store) RecordCache(layerID, key string) (string, error) {
-	if id, ok := s.CachedLayer(key); ok && id != layerID {
-		return id, nil
+//
+// The layer is sealed here (see seal) while it is still private to its
+// build: its diff is measured once, and its files move, without a copy,
+// into the layer an image of them will stand on. That layer is the entry
+// and is returned, and the caller drops the emptied working layer as it
+// drops a racer's duplicate.
+func (s *Store) RecordCache(layerID, key string, opts ...CacheOption) (string, error) {
+	var cfg cacheConfig
+	for _, o := range opts {
+		o(&cfg)
 	}
-	if err := s.store.AddNames(layerID, []string{cachePrefix + key}); err != nil {
-		return "", fmt.Errorf("record cache entry for layer %s: %w", shortID(layerID), err)
+	name := []string{cachePrefix + key}
+	sealNames := name
+	if old, ok := s.CachedLayer(key); ok && old != layerID {
+		if !cfg.takeOver {
+			return old, nil
+		}
+		// The old entry keeps a cache name no key looks up, so it is
+		// never orphaned: PruneCache removes it once nothing uses it.
+		if err := s.store.AddNames(old, []string{cachePrefix + "replaced-" + old}); err != nil {
+			return "", fmt.Errorf("retire cache entry %s: %w", shortID(old), err)
+		}
+		sealNames = nil // a new layer cannot take a name in use; AddNames moves it
 	}
-	return layerID, nil
+	sealed, named, err := layerID, false, errCannotSeal
+	if !cfg.unsealed {
+		sealed, named, err = s.seal(layerID, sealNames)
+		named = named && sealNames != nil
+	}
+	if errors.Is(err, errCannotSeal) {
+		sealed, err = layerID, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !named {
+		if err := s.store.AddNames(sealed, name); err != nil {
+			return "", fmt.Errorf("record cache entry for layer %s: %w", shortID(sealed), err)
+		}
+	}
+	return sealed, nil
 }
 
 // PruneCache deletes cache layers that no image and no other layer uses,

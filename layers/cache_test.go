@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,14 +15,15 @@ func TestRecordCacheKeepsTheFirstEntryForAKey(t *testing.T) {
 	if _, ok := st.CachedLayer("k"); ok {
 		t.Fatal("a key nobody recorded was found")
 	}
-	if got, err := st.RecordCache(first, "k"); err != nil || got != first {
-		t.Fatalf("RecordCache(first) = %s, %v", got, err)
+	entry, err := st.RecordCache(first, "k")
+	if err != nil {
+		t.Fatalf("RecordCache(first) = %s, %v", entry, err)
 	}
-	if got, err := st.RecordCache(second, "k"); err != nil || got != first {
-		t.Fatalf("a racing second record took the entry: got %s, %v; want %s", got, err, first)
+	if got, err := st.RecordCache(second, "k"); err != nil || got != entry {
+		t.Fatalf("a racing second record took the entry: got %s, %v; want %s", got, err, entry)
 	}
-	if got, ok := st.CachedLayer("k"); !ok || got != first {
-		t.Fatalf("CachedLayer = %s, %v; want %s", got, ok, first)
+	if got, ok := st.CachedLayer("k"); !ok || got != entry {
+		t.Fatalf("CachedLayer = %s, %v; want %s", got, ok, entry)
 	}
 }
 
@@ -30,14 +32,10 @@ func TestPruneCacheFreesChainsFromTheTipAndSparesImages(t *testing.T) {
 	base := pullBase(t, st)
 	img, err := st.Image(base)
 	must(t, err)
+	// As a build does: each step is recorded before the next stacks on it.
 	noop := func(string) {}
-	a := writeLayer(t, st, img.TopLayer, noop)
-	b := writeLayer(t, st, a, noop)
-	for key, id := range map[string]string{"a": a, "b": b} {
-		if _, err := st.RecordCache(id, key); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a := record(t, st, writeLayer(t, st, img.TopLayer, noop), "a")
+	record(t, st, writeLayer(t, st, a, noop), "b")
 	n, err := st.PruneCache()
 	if err != nil || n != 2 {
 		t.Fatalf("PruneCache = %d, %v; want both cache layers of the chain removed", n, err)
@@ -47,5 +45,54 @@ func TestPruneCacheFreesChainsFromTheTipAndSparesImages(t *testing.T) {
 	}
 	if _, err := st.Image(base); err != nil {
 		t.Errorf("prune removed the image's own layers: %v", err)
+	}
+}
+
+func TestRecordCacheNotForCommitNamesWithoutSealing(t *testing.T) {
+	st := testStore(t)
+	id := writeLayer(t, st, "", func(root string) {
+		must(t, os.WriteFile(filepath.Join(root, "f"), []byte("x"), 0o644))
+	})
+	entry, err := st.RecordCache(id, "k", NotForCommit())
+	must(t, err)
+	if entry != id {
+		t.Fatalf("RecordCache(NotForCommit) = %s, want the layer itself, %s", entry, id)
+	}
+	if got, ok := st.CachedLayer("k"); !ok || got != id {
+		t.Fatalf("CachedLayer = %s, %v; want %s", got, ok, id)
+	}
+	l, err := st.Storage().Layer(id)
+	must(t, err)
+	if l.UncompressedDigest != "" {
+		t.Errorf("a layer recorded NotForCommit was sealed (digest %s)", l.UncompressedDigest)
+	}
+	// Committing it anyway takes the copying path and still works.
+	img, err := st.Commit(context.Background(), id, withHistory(ImageSpec{}, 1), nil)
+	must(t, err)
+	if _, err := st.Image(img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// --no-cache records its fresh layer as the entry; the layer it replaces
+// stays a cache layer (under a name no key finds) for PruneCache.
+func TestRecordCacheTakeOverRetiresTheOldEntry(t *testing.T) {
+	st := testStore(t)
+	write := func(body string) func(string) {
+		return func(root string) { must(t, os.WriteFile(filepath.Join(root, "f"), []byte(body), 0o644)) }
+	}
+	old := record(t, st, writeLayer(t, st, "", write("old")), "k")
+	fresh, err := st.RecordCache(writeLayer(t, st, "", write("new")), "k", TakeOver())
+	must(t, err)
+	if fresh == old {
+		t.Fatal("TakeOver kept the old entry")
+	}
+	if got, ok := st.CachedLayer("k"); !ok || got != fresh {
+		t.Fatalf("CachedLayer = %s, %v; want the fresh layer %s", got, ok, fresh)
+	}
+	l, err := st.Storage().Layer(old)
+	must(t, err)
+	if !isCacheLayer(l.Names) {
+		t.Errorf("the replaced entry has names %v: PruneCache would never remove it", l.Names)
 	}
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
-	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
@@ -38,6 +39,27 @@ func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, name
 	if n := nonEmptyHistory(cfg); n != len(chain) {
 		return "", fmt.Errorf("commit: the config's history has %d entries that add a layer, but the image has %d layers", n, len(chain))
 	}
+	commit := s.commitByCopy
+	if sealedChain(chain) {
+		commit = s.commitSealed
+	}
+	id, err := commit(ctx, chain, cfg)
+	if err != nil {
+		return "", err
+	}
+	if len(normalized) > 0 {
+		if err := s.store.AddNames(id, normalized); err != nil {
+			return "", fmt.Errorf("commit: naming image %s: %w", shortID(id), err)
+		}
+	}
+	return id, nil
+}
+
+// commitByCopy writes the image through containers/image, which applies
+// each layer's diff to new layers in storage. It is for chains with layers
+// storage cannot reproduce as a tar by itself: those of drivers that cannot
+// seal (vfs), and cache entries recorded before layers were sealed.
+func (s *Store) commitByCopy(ctx context.Context, chain []*storage.Layer, cfg ImageSpec) (string, error) {
 	tmpDir, err := s.tempDir()
 	if err != nil {
 		return "", err
@@ -48,18 +70,18 @@ func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, name
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
+	// Interrupted, the copy leaves the layers it wrote used by no image;
+	// the scratch journal lets them be found and deleted.
+	if err := s.scratch.recordCommit(slices.Collect(maps.Keys(img.blobs))); err != nil {
+		return "", err
+	}
 	id := img.configDigest.Encoded()
 	dest, err := is.Transport.NewStoreReference(s.store, nil, id)
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
-	if err := copyImage(ctx, commitRef{img}, dest); err != nil {
+	if err := copyImage(ctx, commitRef{img}, dest, nil); err != nil {
 		return "", fmt.Errorf("commit: writing the image to storage: %w", err)
-	}
-	if len(normalized) > 0 {
-		if err := s.store.AddNames(id, normalized); err != nil {
-			return "", fmt.Errorf("commit: naming image %s: %w", shortID(id), err)
-		}
 	}
 	return id, nil
 }
@@ -138,9 +160,11 @@ func normalizeNames(names []string) ([]string, error) {
 // diffs can be as large as the layers themselves, and the run root is
 // often a small tmpfs.
 func (s *Store) tempDir() (string, error) {
-	parent := filepath.Join(s.store.GraphRoot(), "stagebox-tmp")
-	if err := os.MkdirAll(parent, 0o700); err != nil {
-		return "", fmt.Errorf("creating a scratch directory: %w", err)
+	// In this process's scratch area, so that a commit killed midway
+	// leaves no diff behind: the next stagebox removes the area.
+	parent, err := s.scratch.tmp()
+	if err != nil {
+		return "", err
 	}
 	dir, err := os.MkdirTemp(parent, "commit-")
 	if err != nil {
@@ -149,13 +173,17 @@ func (s *Store) tempDir() (string, error) {
 	return dir, nil
 }
 
-// copyImage copies src to dest under the signature policy.
-func copyImage(ctx context.Context, src, dest types.ImageReference) error {
+// copyImage copies src to dest under the signature policy; destCtx (may be
+// nil) sets the destination's options. A compression it names is used for
+// every layer, also those that came compressed another way.
+func copyImage(ctx context.Context, src, dest types.ImageReference, destCtx *types.SystemContext) error {
 	pc, err := unpack.PolicyContext()
 	if err != nil {
 		return err
 	}
 	defer pc.Destroy()
-	_, err = copy.Image(ctx, pc, dest, src, &copy.Options{})
+	opts := &copy.Options{DestinationCtx: destCtx}
+	opts.ForceCompressionFormat = destCtx != nil && destCtx.CompressionFormat != nil
+	_, err = copy.Image(ctx, pc, dest, src, opts)
 	return err
 }

@@ -15,10 +15,15 @@ import (
 
 // buildChain makes two working layers on the base: the first deletes
 // etc/gone, replaces data/ (an opaque directory) and adds app/ (with
-// app/owned chowned to 1000:1001); the second adds etc/second.
-func buildChain(t *testing.T, st *Store, base string) string {
+// app/owned chowned to 1000:1001); the second adds etc/second. With record,
+// each is recorded in the cache once written, as a build step does.
+func buildChain(t *testing.T, st *Store, base string, record bool) string {
 	t.Helper()
-	l1 := writeLayer(t, st, base, func(root string) {
+	write := writeLayer
+	if record {
+		write = writeRecordedLayer
+	}
+	l1 := write(t, st, base, func(root string) {
 		must(t, os.Remove(filepath.Join(root, "etc/gone")))
 		must(t, os.RemoveAll(filepath.Join(root, "data")))
 		must(t, os.Mkdir(filepath.Join(root, "data"), 0o755))
@@ -28,9 +33,30 @@ func buildChain(t *testing.T, st *Store, base string) string {
 		must(t, os.WriteFile(filepath.Join(root, "app/owned"), nil, 0o644))
 		must(t, os.Lchown(filepath.Join(root, "app/owned"), 1000, 1001))
 	})
-	return writeLayer(t, st, l1, func(root string) {
+	return write(t, st, l1, func(root string) {
 		must(t, os.WriteFile(filepath.Join(root, "etc/second"), []byte("2\n"), 0o600))
 	})
+}
+
+// writeRecordedLayer is writeLayer followed by RecordCache, which seals
+// the layer where the driver can; it returns the cache entry, the layer a
+// build stacks its next step on.
+func writeRecordedLayer(t *testing.T, st *Store, parent string, write func(root string)) string {
+	t.Helper()
+	id := writeLayer(t, st, parent, write)
+	return record(t, st, id, "key-"+id)
+}
+
+// record records a working layer as a build step does, dropping the
+// working layer when the entry is another layer.
+func record(t *testing.T, st *Store, id, key string) string {
+	t.Helper()
+	entry, err := st.RecordCache(id, key)
+	must(t, err)
+	if entry != id {
+		must(t, st.DeleteLayer(id))
+	}
+	return entry
 }
 
 func writeLayer(t *testing.T, st *Store, parent string, write func(root string)) string {
@@ -61,23 +87,37 @@ func withHistory(cfg ImageSpec, layers int) ImageSpec {
 	return cfg
 }
 
+// The layers of a build are recorded in the cache; a chain of layers that
+// were not (or that vfs cannot seal) takes the copying commit.
 func TestCommitLayerChainPushesValidOCIImage(t *testing.T) {
 	for _, driver := range []string{"overlay", "vfs"} {
-		t.Run(driver, func(t *testing.T) { testCommitLayerChain(t, testStoreWith(t, driver)) })
+		for _, record := range []bool{false, true} {
+			name := driver
+			if record {
+				name += "-recorded"
+			}
+			t.Run(name, func(t *testing.T) { testCommitLayerChain(t, testStoreWith(t, driver), record) })
+		}
 	}
 }
 
-func testCommitLayerChain(t *testing.T, st *Store) {
+func testCommitLayerChain(t *testing.T, st *Store, record bool) {
 	ctx := context.Background()
 	pullBase(t, st)
 	base, err := st.Image("base")
 	must(t, err)
-	top := buildChain(t, st, base.TopLayer)
+	top := buildChain(t, st, base.TopLayer, record)
 
 	cfg := withHistory(base.Config, 2)
 	cfg.Config.Cmd = []string{"/app/hello"}
 	id, err := st.Commit(ctx, top, cfg, []string{"myimg"})
 	must(t, err)
+	sealed := record && st.Storage().GraphDriverName() == "overlay"
+	committed, err := st.Image(id)
+	must(t, err)
+	if (committed.TopLayer == top) != sealed {
+		t.Fatalf("image top layer %s, build top %s: want the build's own layers exactly when they were sealed (%v)", committed.TopLayer, top, sealed)
+	}
 
 	img, err := st.Image("myimg")
 	must(t, err)

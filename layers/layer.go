@@ -12,6 +12,10 @@ func (s *Store) NewLayer(parent string) (string, error) {
 		}
 		return "", fmt.Errorf("creating a layer on %s: %w", shortID(parent), err)
 	}
+	if err := s.scratch.record(l.ID); err != nil {
+		s.store.DeleteLayer(l.ID)
+		return "", err
+	}
 	return l.ID, nil
 }
 
@@ -33,9 +37,10 @@ func (s *Store) Unmount(layerID string) error {
 	return nil
 }
 
-// DeleteLayer removes a layer that no image or other layer builds on.
+// DeleteLayer removes a layer that no image or other layer builds on, even
+// when the disk is full.
 func (s *Store) DeleteLayer(layerID string) error {
-	if err := s.store.DeleteLayer(layerID); err != nil {
+	if err := deleteLayer(s.store, layerID); err != nil {
 		return fmt.Errorf("deleting layer %s: %w", shortID(layerID), err)
 	}
 	return nil

@@ -12,8 +12,13 @@ import (
 
 // Push copies an image to dest, any reference unpack.ParseReference takes
 // (oci:DIR:TAG, oci-archive:, docker-archive:FILE[:REF], dir:, docker://,
-// or a plain registry name). Layers are compressed as dest requires.
-func (s *Store) Push(ctx context.Context, nameOrID, dest string) error {
+// or a plain registry name). Layers are compressed as dest requires, with
+// gzip unless WithCompression says otherwise.
+func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOption) error {
+	cfg, err := newPushConfig(opts)
+	if err != nil {
+		return err
+	}
 	img, err := s.lookup(nameOrID)
 	if err != nil {
 		return err
@@ -26,7 +31,7 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string) error {
 	if err != nil {
 		return err
 	}
-	if err := copyImage(ctx, src, destRef); err != nil {
+	if err := copyImage(ctx, src, destRef, cfg.destContext()); err != nil {
 		return fmt.Errorf("pushing %s to %s: %w", nameOrID, dest, err)
 	}
 	return nil

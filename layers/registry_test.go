@@ -21,7 +21,7 @@ func TestPushCommittedImageToRegistry(t *testing.T) {
 	pullBase(t, st)
 	base, err := st.Image("base")
 	must(t, err)
-	top := buildChain(t, st, base.TopLayer)
+	top := buildChain(t, st, base.TopLayer, true)
 	id, err := st.Commit(ctx, top, withHistory(base.Config, 2), []string{"pushed"})
 	must(t, err)
 	must(t, st.Push(ctx, "pushed", "docker://"+reg+"/stagebox/pushed:1"))

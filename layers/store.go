@@ -22,7 +22,13 @@ type Options struct {
 
 // Store is a containers-storage store as stagebox uses it.
 type Store struct {
-	store storage.Store
+	store   storage.Store
+	scratch *scratch
+	// fallback is why overlay could not be used when Open fell back to vfs.
+	fallback error
+	// fuse: storage mounts overlay layers through fuse-overlayfs because
+	// native overlay fails for this store.
+	fuse bool
 }
 
 // Open applies containers-storage defaults (storage.conf, rootless paths)
@@ -41,23 +47,49 @@ func Open(o Options) (*Store, error) {
 		opts.RunRoot = o.RunRoot
 	}
 	opts.GraphDriverOptions = append(opts.GraphDriverOptions, o.DriverOptions...)
+	if os.Getenv(chownTolerantEnv) == "1" {
+		// A single-id user namespace: pulled layers with files owned by
+		// other ids must unpack as ours, as COPY's files do.
+		opts.GraphDriverOptions = append(opts.GraphDriverOptions, "overlay.ignore_chown_errors=true", "vfs.ignore_chown_errors=true")
+	}
 	if o.Driver != "" {
 		opts.GraphDriverName = o.Driver
 	}
 	if opts.GraphDriverName == "" {
 		opts.GraphDriverName = priorDriver(opts.GraphRoot)
 	}
+	var fallback error
+	mode := overlayNative
+	if opts.GraphDriverName == "overlay" {
+		fresh := !exists(filepath.Join(opts.GraphRoot, "overlay-layers"))
+		var why error
+		mode, why = probeOverlay(opts.GraphRoot, opts.RunRoot, opts.GraphDriverOptions)
+		switch {
+		case mode == overlayNone && o.Driver == "":
+			logrus.Warnf("%v; using vfs, which copies every layer in full: see stagebox info", why)
+			opts.GraphDriverName, fallback = "vfs", why
+		case mode == overlayFuse && fresh:
+			logrus.Warnf("native overlay mounts fail for this store, so storage mounts its layers with fuse-overlayfs, which is slower: see stagebox info")
+		}
+	}
 	st, err := storage.GetStore(opts)
 	if err != nil && o.Driver == "" && opts.GraphDriverName == "overlay" {
 		logrus.Warnf("overlay storage driver unavailable (%v); using vfs, which copies every layer in full: fix overlay or pass --storage-driver", oneLine(err))
+		fallback = err
 		opts.GraphDriverName = "vfs"
 		st, err = storage.GetStore(opts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("opening storage at %s with the %s driver: %w", opts.GraphRoot, opts.GraphDriverName, err)
 	}
-	return &Store{store: st}, nil
+	s := &Store{store: st, scratch: newScratch(st.GraphRoot()), fallback: fallback, fuse: mode == overlayFuse && opts.GraphDriverName == "overlay"}
+	s.scratch.reapAbandoned(st)
+	return s, nil
 }
+
+// chownTolerantEnv is set by the sandbox package when stagebox runs in a
+// user namespace that maps a single id (the unpack package reads it too).
+const chownTolerantEnv = "STAGEBOX_CHOWN_TOLERANT"
 
 // priorDriver keeps using vfs in a store that was already set up with it
 // (say, after an earlier fallback), since the layers exist only there;
@@ -71,11 +103,24 @@ func priorDriver(graphRoot string) string {
 	return "overlay"
 }
 
+// Fallback is why overlay was unusable when Open fell back to vfs, or nil.
+func (s *Store) Fallback() error { return s.fallback }
+
+// FuseOverlay reports whether overlay layers are mounted through
+// fuse-overlayfs, which storage chose because native overlay fails.
+func (s *Store) FuseOverlay() bool { return s.fuse }
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // Storage exposes the underlying store for callers that need the library.
 func (s *Store) Storage() storage.Store { return s.store }
 
 // Shutdown unmounts what this process mounted and releases the store.
 func (s *Store) Shutdown() {
+	s.scratch.close(s.store)
 	if _, err := s.store.Shutdown(false); err != nil {
 		logrus.Debugf("shutting down storage: %v", err)
 	}

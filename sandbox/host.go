@@ -3,6 +3,9 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
+	"strconv"
 	"sync"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
@@ -43,9 +46,15 @@ func mapped(m []specs.LinuxIDMapping, id uint32) bool {
 }
 
 func unmappedError(kind string, id uint32) error {
-	user := fmt.Sprint(unshare.GetRootlessUID())
+	if cause := os.Getenv(singleIDCauseEnv); cause != "" {
+		return fmt.Errorf("%s %d does not exist in stagebox's user namespace: %s", kind, id, cause)
+	}
+	name := strconv.Itoa(unshare.GetRootlessUID())
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
 	return fmt.Errorf("%s %d does not exist in stagebox's user namespace (too few subordinate ids are mapped); add a range with: %s",
-		kind, id, addRangesFix(user))
+		kind, id, addRangesFix(name))
 }
 
 // recursiveROSupported probes mount_setattr(2): with a bad fd it fails

@@ -26,7 +26,11 @@ type Host struct {
 	SubUIDRanges, SubGIDRanges string
 	NewUIDMap                  string // path of newuidmap, or ""
 	NativeOverlay              bool   // an overlay mount works in this namespace
-	Problems                   []string
+	XDGRuntimeDir              string // $XDG_RUNTIME_DIR, or "" when unset
+	FuseDevice                 bool   // /dev/fuse exists (fuse-overlayfs needs it)
+	// Problems keep builds from working or degrade them; Notices are
+	// worth knowing but need no action while builds work.
+	Problems, Notices []string
 }
 
 // Inspect describes the host as seen from this process: who runs stagebox,
@@ -61,7 +65,36 @@ func Inspect() Host {
 	} else {
 		h.NativeOverlay = true
 	}
+	h.inspectFuse()
+	h.inspectRuntimeDir()
 	return h
+}
+
+// inspectFuse: /dev/fuse matters only as the way out when native overlay
+// fails (fuse-overlayfs); containers often lack it.
+func (h *Host) inspectFuse() {
+	_, err := os.Stat("/dev/fuse")
+	h.FuseDevice = err == nil
+	switch {
+	case h.FuseDevice:
+	case h.NativeOverlay:
+		h.Notices = append(h.Notices, "/dev/fuse is absent, so fuse-overlayfs could not work here; nothing to do while native overlay works")
+	default:
+		h.Problems = append(h.Problems, "/dev/fuse is absent, so fuse-overlayfs cannot replace the failing native overlay and builds use vfs; fix: load the fuse module (modprobe fuse) or pass the device to this container (--device /dev/fuse)")
+	}
+}
+
+// inspectRuntimeDir: containers-storage keeps a rootless user's run state
+// under $XDG_RUNTIME_DIR, which su, sudo and cron sessions do not set.
+func (h *Host) inspectRuntimeDir() {
+	h.XDGRuntimeDir = os.Getenv("XDG_RUNTIME_DIR")
+	if h.XDGRuntimeDir != "" || !h.Rootless {
+		return
+	}
+	h.Notices = append(h.Notices, fmt.Sprintf(
+		"XDG_RUNTIME_DIR is not set (usual under su, sudo or cron), so without --runroot the run state goes under $TMPDIR or /tmp, where it outlives a reboot; "+
+			"to use /run/user/%d, log in through a session (ssh, machinectl shell %s@) or run: sudo loginctl enable-linger %s && export XDG_RUNTIME_DIR=/run/user/%d",
+		h.UID, h.User, h.User, h.UID))
 }
 
 func formatRanges(m []specs.LinuxIDMapping) string {

@@ -19,6 +19,9 @@ type problem struct {
 	fix   string
 	// fatal problems stop EnterUserNamespace; the others only degrade.
 	fatal bool
+	// noMapTool: newuidmap or newgidmap cannot be used, so only the
+	// user's own id can be mapped (which needs no helper).
+	noMapTool bool
 }
 
 func (p problem) String() string {
@@ -90,10 +93,10 @@ func (h hostProbe) sysctl(name string) (int, bool) {
 	return v, err == nil
 }
 
-// checkMapTools: the containers/storage re-exec always maps through
-// newuidmap/newgidmap for a non-root user, even for a single id. Both are
-// normally setuid root (Debian, Fedora); some distributions give them just
-// the file capability they need instead.
+// checkMapTools: mapping subordinate ranges takes newuidmap/newgidmap,
+// normally setuid root (Debian, Fedora) or given just the file capability
+// they need. Without them EnterUserNamespace maps the user alone, which an
+// unprivileged process may do itself.
 func (h hostProbe) checkMapTools() []problem {
 	var probs []problem
 	for _, tool := range []struct {
@@ -106,9 +109,9 @@ func (h hostProbe) checkMapTools() []problem {
 		path, err := h.lookPath(tool.name)
 		if err != nil {
 			probs = append(probs, problem{
-				cause: tool.name + " is not installed",
-				fix:   "install it: apt-get install uidmap (Debian/Ubuntu) or dnf install shadow-utils (Fedora/RHEL)",
-				fatal: true,
+				cause:     tool.name + " is not installed, so only your own id can be mapped and file ownership in images is lost",
+				fix:       "install it: apt-get install uidmap (Debian/Ubuntu) or dnf install shadow-utils (Fedora/RHEL)",
+				noMapTool: true,
 			})
 			continue
 		}
@@ -117,9 +120,9 @@ func (h hostProbe) checkMapTools() []problem {
 		}
 		if ok, err := h.isSetID(path, os.ModeSetuid, tool.capb); err == nil && !ok {
 			probs = append(probs, problem{
-				cause: fmt.Sprintf("%s is neither setuid nor has the %s file capability", path, tool.capb),
-				fix:   fmt.Sprintf("sudo chmod u+s %s (or reinstall the package that owns it)", path),
-				fatal: true,
+				cause:     fmt.Sprintf("%s is neither setuid nor has the %s file capability, so only your own id can be mapped and file ownership in images is lost", path, tool.capb),
+				fix:       fmt.Sprintf("sudo chmod u+s %s (or reinstall the package that owns it)", path),
+				noMapTool: true,
 			})
 		}
 	}
@@ -169,4 +172,15 @@ func fatalError(probs []problem) error {
 		return nil
 	}
 	return fmt.Errorf("cannot create a user namespace: %s", strings.Join(msgs, "; "))
+}
+
+// mapToolProblem returns the first problem that rules out newuidmap or
+// newgidmap.
+func mapToolProblem(probs []problem) (problem, bool) {
+	for _, p := range probs {
+		if p.noMapTool {
+			return p, true
+		}
+	}
+	return problem{}, false
 }

@@ -64,7 +64,7 @@ func TestCheckDisabledUserNamespacesNameTheSysctl(t *testing.T) {
 	}
 }
 
-func TestCheckMissingNewuidmapSaysWhatToInstall(t *testing.T) {
+func TestCheckMissingNewuidmapForcesASingleIDAndSaysWhatToInstall(t *testing.T) {
 	h := fakeHost(t, nil)
 	h.lookPath = func(name string) (string, error) {
 		if name == "newuidmap" {
@@ -72,20 +72,24 @@ func TestCheckMissingNewuidmapSaysWhatToInstall(t *testing.T) {
 		}
 		return "/usr/bin/" + name, nil
 	}
-	err := fatalError(h.check("alice"))
-	if err == nil || !strings.Contains(err.Error(), "newuidmap is not installed") || !strings.Contains(err.Error(), "apt-get install uidmap") {
-		t.Fatalf("error %v, want cause and install command", err)
+	probs := h.check("alice")
+	if err := fatalError(probs); err != nil {
+		t.Fatalf("missing newuidmap is fatal (%v); the user alone can still be mapped", err)
+	}
+	p, ok := mapToolProblem(probs)
+	if !ok || !strings.Contains(p.String(), "newuidmap is not installed") || !strings.Contains(p.String(), "apt-get install uidmap") {
+		t.Fatalf("problems %v, want cause and install command", probs)
 	}
 }
 
-func TestCheckNewgidmapWithoutPrivilegeIsFatal(t *testing.T) {
+func TestCheckNewgidmapWithoutPrivilegeForcesASingleID(t *testing.T) {
 	h := fakeHost(t, nil)
 	h.isSetID = func(path string, _ os.FileMode, _ capability.Cap) (bool, error) {
 		return !strings.HasSuffix(path, "newgidmap"), nil
 	}
-	err := fatalError(h.check("alice"))
-	if err == nil || !strings.Contains(err.Error(), "chmod u+s /usr/bin/newgidmap") {
-		t.Fatalf("error %v, want the chmod fix", err)
+	p, ok := mapToolProblem(h.check("alice"))
+	if !ok || p.fatal || !strings.Contains(p.String(), "chmod u+s /usr/bin/newgidmap") {
+		t.Fatalf("problem %v, want the chmod fix", p)
 	}
 }
 

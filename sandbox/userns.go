@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -29,7 +28,7 @@ const mountNSEnv = "_STAGEBOX_PRIVATE_MOUNTNS"
 // problem is returned as an error giving cause and fix.
 func EnterUserNamespace() error {
 	if inOwnNamespace() {
-		warnSingleID(os.Stderr)
+		enterChild(os.Stderr)
 		return nil
 	}
 	if os.Geteuid() == 0 {
@@ -43,13 +42,17 @@ func EnterUserNamespace() error {
 	if err := fatalError(probs); err != nil {
 		return err
 	}
+	if p, ok := mapToolProblem(probs); ok {
+		return reexecSingleID(p)
+	}
 	if len(probs) > 0 {
 		// The library logs its own multi-line complaint about missing
-		// ranges; the child prints our one line instead (warnSingleID).
+		// ranges; the child prints our one line instead (enterChild).
 		prev := logrus.GetLevel()
 		logrus.SetLevel(logrus.ErrorLevel)
 		defer logrus.SetLevel(prev)
 	}
+	os.Setenv(parentPidEnv, strconv.Itoa(os.Getpid())) // the child inherits our environment
 	unshare.MaybeReexecUsingUserNamespace(false)
 	return nil
 }
@@ -68,7 +71,7 @@ func inOwnNamespace() bool {
 func reexecInMountNamespace() error {
 	cmd := exec.Command("/proc/self/exe", os.Args[1:]...)
 	cmd.Args[0] = os.Args[0]
-	cmd.Env = append(os.Environ(), mountNSEnv+"=1")
+	cmd.Env = markParent(append(os.Environ(), mountNSEnv+"=1"))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Unshareflags: syscall.CLONE_NEWNS,
@@ -113,21 +116,6 @@ func ChownTolerant() bool {
 	return chownTolerant()
 }
 
+// warnOnce keeps the single-id warning to one line per process however
+// often EnterUserNamespace is called.
 var warnOnce sync.Once
-
-// warnSingleID prints the one warning line for a single-id mapping, once
-// per process however often EnterUserNamespace is called.
-func warnSingleID(w io.Writer) {
-	if !ChownTolerant() {
-		return
-	}
-	warnOnce.Do(func() { printSingleIDWarning(w) })
-}
-
-func printSingleIDWarning(w io.Writer) {
-	name := strconv.Itoa(unshare.GetRootlessUID())
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
-	fmt.Fprintf(w, "warning: only your own id is mapped, so file ownership in images is lost; add ranges with: %s\n", addRangesFix(name))
-}

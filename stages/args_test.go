@@ -45,3 +45,25 @@ func TestArgNotVisibleUntilDeclared(t *testing.T) {
 		t.Fatalf("undeclared ARG expanded to %q", got)
 	}
 }
+
+// TestExpandingAWordCostsNothingPerEnvEntry: a Dockerfile of n ENV lines
+// expands O(n) words; building the whole environment for each made it
+// O(n²) (10,000 ENV lines took 12 s).
+func TestExpandingAWordCostsNothingPerEnvEntry(t *testing.T) {
+	a := newArgScope(newBuildArgs(nil), nil)
+	config := make([]string, 10000)
+	for i := range config {
+		config[i] = "E" + strings.Repeat("x", i%7) + "=v"
+	}
+	config = append(config, "LAST=found")
+	lex := shell.NewLex('\\')
+	allocs := testing.AllocsPerRun(20, func() {
+		lex.ProcessWord("plain", a.env(config))
+	})
+	if allocs > 20 {
+		t.Errorf("expanding a word without variables allocates %.0f times with 10,000 ENV entries", allocs)
+	}
+	if got, _, err := lex.ProcessWord("$LAST", a.env(config)); err != nil || got != "found" {
+		t.Errorf("$LAST = %q, %v", got, err)
+	}
+}

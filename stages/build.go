@@ -9,9 +9,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -35,7 +35,7 @@ type Options struct {
 	IIDFile           string
 	Quiet             bool
 	Network           string // "host" (default) or "none"
-	Jobs              int    // concurrent stages; <= 0 means the CPU count
+	Jobs              int    // concurrent stages; <= 0 means no limit
 	IgnoreFile        string
 	Out, Err          io.Writer
 }
@@ -44,6 +44,9 @@ type Options struct {
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	o = withDefaults(o)
+	if err := checkContext(o.ContextDir); err != nil {
+		return "", err
+	}
 	path, content, err := readDockerfile(o)
 	if err != nil {
 		return "", err
@@ -64,6 +67,11 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	for _, k := range b.args.unused() {
 		logrus.Warnf("build argument %q was not consumed by any ARG in %s", k, plan.File)
 	}
+	// A step that cannot be interrupted midway (a cache hit, a copy ending
+	// as the signal came) must not let an interrupted build commit and tag.
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	return b.commit(ctx, top, cfg)
 }
 
@@ -75,7 +83,11 @@ func withDefaults(o Options) Options {
 		o.Err = io.Discard
 	}
 	if o.Jobs <= 0 {
-		o.Jobs = runtime.NumCPU()
+		// No limit, as BuildKit: every stage whose inputs are ready runs.
+		// Stages often wait (a download, a sleep, a test's timeout), so a
+		// CPU-count limit left the third of three such stages idle on two
+		// cores (tests/bench fanout: 4.2 s against BuildKit's 2.2 s).
+		o.Jobs = math.MaxInt
 	}
 	if o.Network == "" {
 		o.Network = "host"
@@ -84,30 +96,6 @@ func withDefaults(o Options) Options {
 		o.ContextDir = "."
 	}
 	return o
-}
-
-// readDockerfile returns the Dockerfile's path ("Dockerfile" for stdin) and
-// content. The
-// default is <context>/Dockerfile; a relative -f is relative to the current
-// directory, as with docker and buildah.
-func readDockerfile(o Options) (string, []byte, error) {
-	if o.DockerfileContent != nil || o.Dockerfile == "-" {
-		return "Dockerfile", o.DockerfileContent, nil
-	}
-	path := o.Dockerfile
-	if path == "" {
-		path = filepath.Join(o.ContextDir, "Dockerfile")
-		if _, err := os.Stat(path); os.IsNotExist(err) {
-			if _, err2 := os.Stat(filepath.Join(o.ContextDir, "Containerfile")); err2 == nil {
-				path = filepath.Join(o.ContextDir, "Containerfile")
-			}
-		}
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", nil, fmt.Errorf("read Dockerfile: %w (pass -f PATH or put a Dockerfile in the context directory)", err)
-	}
-	return path, data, nil
 }
 
 // runStages schedules every stage the target needs. A stage starts once all

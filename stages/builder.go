@@ -29,6 +29,10 @@ type builder struct {
 	ignore  []string
 	runDir  string // per-build scratch space under the store's run root
 
+	// committed are the stages whose layers the image is made of: the
+	// target and the stages it is FROM. The others are only copied from.
+	committed map[*Stage]bool
+
 	mu      sync.Mutex
 	created []string // working layers, deleted (newest first) when the build ends
 	out     io.Writer
@@ -84,6 +88,10 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 		return nil, err
 	}
 	b.order = needed(b.nodes, b.target)
+	b.committed = map[*Stage]bool{}
+	for s := b.target; s != nil; s = b.nodes[s].baseStage {
+		b.committed[s] = true
+	}
 	for _, s := range b.order {
 		b.results[s] = &stageResult{done: make(chan struct{})}
 	}

@@ -31,7 +31,7 @@ func (st *stageState) copy(ctx context.Context, c *instructions.CopyCommand) err
 		return err
 	}
 	defer src.release()
-	return st.copyStep(c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, false)
+	return st.copyStep(ctx, c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, false)
 }
 
 func (st *stageState) add(ctx context.Context, c *instructions.AddCommand) error {
@@ -44,7 +44,7 @@ func (st *stageState) add(ctx context.Context, c *instructions.AddCommand) error
 		return err
 	}
 	defer cleanup()
-	return st.copyStep(c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, extract)
+	return st.copyStep(ctx, c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, extract)
 }
 
 // copySource resolves --from: a stage of this build (mounted on a throwaway
@@ -95,7 +95,7 @@ func (st *stageState) mountReadOnly(top string) (copySource, error) {
 
 // copyStep copies sources into a new layer; heredoc sources (`COPY <<EOF
 // /file`) are written to a scratch directory first and copied from there.
-func (st *stageState) copyStep(cmd instructions.Command, sd *instructions.SourcesAndDest, src copySource,
+func (st *stageState) copyStep(ctx context.Context, cmd instructions.Command, sd *instructions.SourcesAndDest, src copySource,
 	chown, chmod string, excludes []string, extract bool) error {
 	mode, err := parseChmod(chmod)
 	if err != nil {
@@ -107,7 +107,7 @@ func (st *stageState) copyStep(cmd instructions.Command, sd *instructions.Source
 	if src.fromContext {
 		spec.Excludes = append(append([]string(nil), st.b.ignore...), excludes...)
 	}
-	key, err := st.copyKey(cmd, sd, spec, src, chown)
+	key, err := st.copyKey(ctx, cmd, sd, spec, src, chown)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (st *stageState) copyStep(cmd instructions.Command, sd *instructions.Source
 			spec.Chown = &unpack.Owner{UID: u.UID, GID: u.GID}
 		}
 		if len(sd.SourcePaths) > 0 {
-			if err := unpack.Copy(spec); err != nil {
+			if err := unpack.CopyContext(ctx, spec); err != nil {
 				return false, err
 			}
 		}
@@ -132,7 +132,7 @@ func (st *stageState) copyStep(cmd instructions.Command, sd *instructions.Source
 // copyKey identifies a COPY/ADD for the cache: context sources by the
 // digest of their content (so a touched mtime still hits), stage and image
 // sources by their own cache key, inline heredocs by their text.
-func (st *stageState) copyKey(cmd instructions.Command, sd *instructions.SourcesAndDest, spec unpack.CopySpec,
+func (st *stageState) copyKey(ctx context.Context, cmd instructions.Command, sd *instructions.SourcesAndDest, spec unpack.CopySpec,
 	src copySource, chown string) ([]string, error) {
 	parts := []string{historyText(cmd), "dest=" + spec.Dest, "chown=" + chown, chmodKey(spec.Chmod, spec.Extract)}
 	switch {
@@ -140,7 +140,7 @@ func (st *stageState) copyKey(cmd instructions.Command, sd *instructions.Sources
 	case src.key != "":
 		parts = append(parts, "from="+src.key)
 	default:
-		d, err := unpack.Digest(spec)
+		d, err := unpack.DigestContext(ctx, spec)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -28,7 +30,7 @@ func (e *Error) Error() string {
 	if e.Instruction != "" {
 		b.WriteString(e.Instruction + ": ")
 	}
-	b.WriteString(oneLine(e.Err.Error()))
+	b.WriteString(printable(oneLine(e.Err.Error())))
 	return b.String()
 }
 
@@ -42,6 +44,40 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
 }
 
+// maxExcerpt bounds how much Dockerfile text an error repeats: a garbage
+// "instruction" can be a 64 KiB line.
+const maxExcerpt = 60
+
+// excerpt is Dockerfile text fit for a one-line message: printable, and
+// cut short.
+func excerpt(s string) string {
+	s = printable(s)
+	if r := []rune(s); len(r) > maxExcerpt {
+		return string(r[:maxExcerpt]) + "..."
+	}
+	return s
+}
+
+// printable escapes what must not reach a terminal from a Dockerfile or a
+// context: invalid UTF-8 (binary garbage fed as a Dockerfile) and control
+// characters (an escape sequence in a file name would drive the terminal).
+func printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case !unicode.IsPrint(r) && r != ' ':
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
 // parseFailure turns BuildKit's parser errors into an *Error with the line
 // the parser recorded, stripping its own "dockerfile parse error on line N"
 // prefix since our prefix already says where.
@@ -53,7 +89,7 @@ func parseFailure(file string, err error) error {
 	}
 	var unknown *instructions.UnknownInstructionError
 	if errors.As(err, &unknown) {
-		return &Error{File: file, Line: unknown.Line, Err: fmt.Errorf("unknown instruction: %s", strings.ToUpper(unknown.Instruction))}
+		return &Error{File: file, Line: unknown.Line, Err: fmt.Errorf("unknown instruction: %s", excerpt(strings.ToUpper(unknown.Instruction)))}
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, "dockerfile parse error on line "); i >= 0 {

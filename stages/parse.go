@@ -33,6 +33,27 @@ type Stage struct {
 // larger files, and a bound keeps a garbage input from exhausting memory.
 const maxDockerfileSize = 16 << 20
 
+// maxLineSize is the longest line BuildKit's parser reads (its scanner's
+// buffer, less the newline).
+const maxLineSize = 65535
+
+// longLine is the 1-based number of the first line BuildKit's parser
+// cannot read, or 0. The parser reports such a line as line 1 whatever its
+// place.
+func longLine(content []byte) int {
+	for n := 1; len(content) > 0; n++ {
+		end := bytes.IndexByte(content, '\n')
+		if end < 0 {
+			end = len(content)
+		}
+		if end >= maxLineSize {
+			return n
+		}
+		content = content[min(end+1, len(content)):]
+	}
+	return 0
+}
+
 // ParseDockerfile parses content with BuildKit's parser and instruction
 // decoder; file is the name used in error messages.
 func ParseDockerfile(file string, content []byte) (*Plan, error) {
@@ -44,6 +65,9 @@ func ParseDockerfile(file string, content []byte) (*Plan, error) {
 	}
 	res, err := parser.Parse(bytes.NewReader(content))
 	if err != nil {
+		if line := longLine(content); line > 0 && strings.Contains(err.Error(), "line greater than max allowed size") {
+			return nil, &Error{File: file, Line: line, Err: fmt.Errorf("line is longer than %d bytes", maxLineSize)}
+		}
 		return nil, parseFailure(file, err)
 	}
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
@@ -112,7 +136,7 @@ func checkExecForm(c instructions.Command) error {
 		return nil
 	}
 	if line.PrependShell && len(line.CmdLine) == 1 && strings.HasPrefix(strings.TrimSpace(line.CmdLine[0]), `["`) {
-		return fmt.Errorf("malformed JSON in exec form: %s (write a valid JSON array of strings, or drop the brackets for shell form)", strings.TrimSpace(line.CmdLine[0]))
+		return fmt.Errorf("malformed JSON in exec form: %s (write a valid JSON array of strings, or drop the brackets for shell form)", excerpt(strings.TrimSpace(line.CmdLine[0])))
 	}
 	return nil
 }

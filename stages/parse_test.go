@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
@@ -121,5 +123,35 @@ func TestGraphRefusesForeignPlatform(t *testing.T) {
 	_, _, err := graphOf(t, "FROM --platform=linux/s390x a\n", nil)
 	if err == nil || !strings.Contains(err.Error(), "Dockerfile:1: FROM: --platform=linux/s390x") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestOverlongLineIsReportedOnItsLine: BuildKit's parser says line 1
+// whatever line is too long.
+func TestOverlongLineIsReportedOnItsLine(t *testing.T) {
+	src := "FROM busybox\nRUN true\nRUN echo " + strings.Repeat("A", 1<<20) + "\n"
+	_, err := ParseDockerfile("Dockerfile", []byte(src))
+	if err == nil || !strings.HasPrefix(err.Error(), "Dockerfile:3: ") || len(err.Error()) > 200 {
+		t.Errorf("1 MiB line 3: %.300v", err)
+	}
+}
+
+// TestErrorsQuoteGarbageShortAndPrintable: an unknown "instruction" is
+// echoed, and binary garbage or a 60 KiB word must not reach the terminal.
+func TestErrorsQuoteGarbageShortAndPrintable(t *testing.T) {
+	for name, src := range map[string]string{
+		"binary":  "\x7fELF\x02\x01\x01\xff\xfe\x1b[31m garbage\n",
+		"long":    "FROM a\n" + strings.Repeat("X", 60000) + "\n",
+		"escapes": "FROM a\nRUN\x1b]0;title\x07 x\n",
+	} {
+		_, err := ParseDockerfile("Dockerfile", []byte(src))
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		msg := err.Error()
+		if len(msg) > 200 || !utf8.ValidString(msg) || strings.ContainsFunc(msg, func(r rune) bool { return !unicode.IsPrint(r) }) {
+			t.Errorf("%s: error not short and printable: %.300q", name, msg)
+		}
 	}
 }

@@ -13,15 +13,24 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/stagebox/stagebox/sandbox"
 	"github.com/stagebox/stagebox/unpack"
+	"golang.org/x/sys/unix"
 )
 
 // defaultPath is the PATH Docker gives a RUN when the image sets none.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // exitError is a RUN whose process ended with a non-zero status.
-type exitError struct{ status int }
+type exitError struct {
+	status int
+	full   bool // the disk the layer is written to was full afterwards
+}
 
-func (e *exitError) Error() string { return fmt.Sprintf("RUN exited with status %d", e.status) }
+func (e *exitError) Error() string {
+	if e.full {
+		return fmt.Sprintf("RUN exited with status %d, and the disk holding the build's layers is full: free space there and retry", e.status)
+	}
+	return fmt.Sprintf("RUN exited with status %d", e.status)
+}
 
 func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error {
 	for _, f := range c.FlagsUsed {
@@ -45,6 +54,9 @@ func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error
 		err := st.runIn(ctx, root, c, network)
 		var ee *exitError
 		if errors.As(err, &ee) {
+			// A RUN that fails on ENOSPC says so only in its own output;
+			// the one error line should name the cause.
+			ee.full = diskFull(root)
 			return false, &Error{File: st.b.plan.File, Line: startLine(c.Location()), Err: err}
 		}
 		return true, err
@@ -180,4 +192,14 @@ func (st *stageState) workdir(c *instructions.WorkdirCommand) error {
 	return st.fsStep(c, []string{"WORKDIR", st.cfg.Config.WorkingDir}, func(root string) (bool, error) {
 		return unpack.MkdirAllIn(root, st.cfg.Config.WorkingDir)
 	})
+}
+
+// diskFull reports whether the filesystem holding dir has (next to) no
+// space or inodes left for an unprivileged writer.
+func diskFull(dir string) bool {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return false
+	}
+	return st.Bavail*uint64(st.Bsize) < 1<<20 || (st.Files > 0 && st.Ffree == 0)
 }

@@ -166,7 +166,14 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 		st.addHistory(cmd, true)
 		return nil
 	}
-	entry, err := st.b.store.RecordCache(id, key)
+	var opts []layers.CacheOption
+	if !st.b.committed[st.stage] {
+		opts = append(opts, layers.NotForCommit()) // sealing it would read it all for nothing
+	}
+	if st.b.opts.NoCache {
+		opts = append(opts, layers.TakeOver()) // use the fresh result, not the old entry
+	}
+	entry, err := st.b.store.RecordCache(id, key, opts...)
 	if err != nil {
 		return err
 	}

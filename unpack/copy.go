@@ -1,8 +1,10 @@
 package unpack
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +37,12 @@ var errMultiNeedsDir = errors.New("When using COPY with more than one source fil
 // Copy copies spec.Sources into spec.DstRoot at spec.Dest. Errors are plain
 // sentences naming the source; the caller adds the Dockerfile position.
 func Copy(spec CopySpec) error {
+	return CopyContext(context.Background(), spec)
+}
+
+// CopyContext is Copy that stops, with ctx.Err(), soon after ctx ends: a
+// Ctrl-C during a COPY of gigabytes must not wait for the last byte.
+func CopyContext(ctx context.Context, spec CopySpec) error {
 	src, err := openSources(spec)
 	if err != nil {
 		return err
@@ -53,7 +61,8 @@ func Copy(spec CopySpec) error {
 		return err
 	}
 	defer w.Close()
-	c := &copier{spec: spec, src: src, w: w, plan: newPlanner(src)}
+	w.ctx = ctx
+	c := &copier{ctx: ctx, spec: spec, src: src, w: w, plan: newPlanner(src)}
 	dest := filepath.Clean("/" + spec.Dest)
 	intoDir := wantDir || w.isDir(dest)
 	for i, m := range ms {
@@ -78,6 +87,7 @@ func (spec CopySpec) dirOwner() Owner {
 }
 
 type copier struct {
+	ctx  context.Context
 	spec CopySpec
 	src  *sourceTree
 	w    *destWriter
@@ -130,6 +140,9 @@ func (c *copier) ensureDir(dir string) error {
 
 func (c *copier) writeAll(items []item) error {
 	for _, it := range items {
+		if err := c.ctx.Err(); err != nil {
+			return err
+		}
 		if err := c.write(it); err != nil {
 			return err
 		}
@@ -180,6 +193,30 @@ func (c *copier) nodeFor(it item) node {
 	return node{
 		kind: it.kind, mode: mode, uid: uid, gid: gid,
 		atime: timespec(it.st.Atim), mtime: timespec(it.st.Mtim),
+	}
+}
+
+// copyChunk is how much file data is copied between two looks at the
+// context; big enough that the copy_file_range fast path stays fast.
+const copyChunk = 64 << 20
+
+// copyData copies src to dst a chunk at a time, stopping when ctx ends.
+// io.CopyN keeps os.File's zero-copy path: it hands dst an
+// *io.LimitedReader, which (*os.File).ReadFrom sees through.
+func copyData(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := io.CopyN(dst, src, copyChunk)
+		total += n
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package unpack
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,9 +53,10 @@ type pendingDir struct {
 // symlink in the root — even an absolute one — resolves inside the root, and
 // the final component is always created with *at calls that never follow it.
 type destWriter struct {
-	root     *os.File // O_PATH handle on the root
-	dirOwner Owner    // owner of directories created implicitly
-	tolerant bool     // ignore chown failures (single-id user namespace)
+	ctx      context.Context // stops long writes (set by the caller)
+	root     *os.File        // O_PATH handle on the root
+	dirOwner Owner           // owner of directories created implicitly
+	tolerant bool            // ignore chown failures (single-id user namespace)
 
 	parentPath string   // cached handle for the most recent parent directory
 	parent     *os.File //
@@ -67,7 +69,7 @@ func openDest(root string, dirOwner Owner) (*destWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening destination root: %w", err)
 	}
-	return &destWriter{root: h, dirOwner: dirOwner, tolerant: chownTolerant()}, nil
+	return &destWriter{ctx: context.Background(), root: h, dirOwner: dirOwner, tolerant: chownTolerant()}, nil
 }
 
 // Close releases the handles; it does not apply pending directory metadata.
@@ -304,7 +306,7 @@ func (w *destWriter) createFile(pfd int, name, p string, n node, content io.Read
 	defer f.Close()
 	if content != nil {
 		// *os.File to *os.File takes the copy_file_range path.
-		if _, err := io.Copy(f, content); err != nil {
+		if _, err := copyData(w.ctx, f, content); err != nil {
 			return fmt.Errorf("writing %q: %w", p, err)
 		}
 	}

@@ -1,11 +1,11 @@
 package unpack
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"io"
 )
 
 // Digest returns a content digest of what Copy(spec) would copy, for the
@@ -15,6 +15,11 @@ import (
 // fresh checkout of the same files hits the cache. Contents are streamed.
 // Digest reports the same source errors as Copy.
 func Digest(spec CopySpec) (string, error) {
+	return DigestContext(context.Background(), spec)
+}
+
+// DigestContext is Digest that stops, with ctx.Err(), soon after ctx ends.
+func DigestContext(ctx context.Context, spec CopySpec) (string, error) {
 	src, err := openSources(spec)
 	if err != nil {
 		return "", err
@@ -28,7 +33,7 @@ func Digest(spec CopySpec) (string, error) {
 		return "", errMultiNeedsDir
 	}
 	h := sha256.New()
-	c := &copier{spec: spec, src: src, plan: newPlanner(src)}
+	c := &copier{ctx: ctx, spec: spec, src: src, plan: newPlanner(src)}
 	for i, m := range ms {
 		fmt.Fprintf(h, "match %d %q dir=%t\n", i, m.name, m.info.IsDir())
 		if m.info.IsDir() {
@@ -39,6 +44,9 @@ func Digest(spec CopySpec) (string, error) {
 			c.plan.addFile(i, m, "/"+m.name)
 		}
 		for _, it := range c.plan.take() {
+			if err := ctx.Err(); err != nil {
+				return "", err
+			}
 			if err := c.digestItem(h, it); err != nil {
 				return "", err
 			}
@@ -80,7 +88,7 @@ func (c *copier) digestItem(h hash.Hash, it item) error {
 	if it.kind == kindFile {
 		// The size frames the content, so no two inputs hash alike.
 		fmt.Fprintf(h, " size=%d\n", it.st.Size)
-		n, err := io.Copy(h, f)
+		n, err := copyData(c.ctx, h, f)
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", it.src, err)
 		}

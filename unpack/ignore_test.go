@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestLoadIgnorePrecedence(t *testing.T) {
@@ -39,5 +41,44 @@ func TestLoadIgnorePrecedence(t *testing.T) {
 func TestLoadIgnoreMissingExplicitFileFails(t *testing.T) {
 	if _, err := LoadIgnore(t.TempDir(), "", "/nonexistent/.ignore"); err == nil {
 		t.Error("a missing --ignorefile was accepted")
+	}
+}
+
+// TestLoadIgnoreSymlinkedOutOfTheContextReadsNothing: a context's
+// .dockerignore linking to a host file is resolved inside the context, so
+// no host file's lines reach patterns (or error messages).
+func TestLoadIgnoreSymlinkedOutOfTheContextReadsNothing(t *testing.T) {
+	outside := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(outside, "secret"), []byte("host-secret-line\n"), 0o644))
+	for name, target := range map[string]string{
+		"absolute": filepath.Join(outside, "secret"),
+		"climbing": "../../../../../../../.." + filepath.Join(outside, "secret"),
+	} {
+		ctx := t.TempDir()
+		must(t, os.Symlink(target, filepath.Join(ctx, ".dockerignore")))
+		got, err := LoadIgnore(ctx, filepath.Join(ctx, "Dockerfile"), "")
+		if err != nil || len(got) != 0 {
+			t.Errorf("%s symlink: got %q, %v; want no patterns", name, got, err)
+		}
+	}
+}
+
+// TestLoadIgnoreFifoFailsInsteadOfHanging: a fifo named .dockerignore
+// would block the open forever.
+func TestLoadIgnoreFifoFailsInsteadOfHanging(t *testing.T) {
+	ctx := t.TempDir()
+	must(t, syscall.Mkfifo(filepath.Join(ctx, ".dockerignore"), 0o644))
+	done := make(chan error, 1)
+	go func() {
+		_, err := LoadIgnore(ctx, "", "")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a fifo .dockerignore was accepted")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LoadIgnore blocked on a fifo .dockerignore")
 	}
 }

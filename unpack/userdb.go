@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/user"
@@ -26,6 +27,10 @@ type User struct {
 // fine for numeric ids. Both files are opened inside root, so a rootfs whose
 // /etc is a symlink cannot make stagebox read the host's.
 func ResolveUser(root, spec string) (User, error) {
+	// GetExecUser would read "1:2:3" as 1:2 and drop the rest silently.
+	if strings.Count(spec, ":") > 1 || spec == "" {
+		return User{}, fmt.Errorf("%q: want user[:group], a name or number each", spec)
+	}
 	passwd, err := openInRoot(root, "/etc/passwd")
 	if err != nil {
 		return User{}, err

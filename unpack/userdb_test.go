@@ -79,3 +79,12 @@ func TestResolveUserReadsPasswdInsideRootNotHost(t *testing.T) {
 		t.Error("resolved root through the host's /etc/passwd")
 	}
 }
+
+func TestResolveUserRefusesMalformedSpecs(t *testing.T) {
+	root := userRoot(t)
+	for _, spec := range []string{"1:2:3", "app:app:app", "::", ""} {
+		if u, err := ResolveUser(root, spec); err == nil {
+			t.Errorf("%q accepted as %+v", spec, u)
+		}
+	}
+}

@@ -30,7 +30,7 @@ func budCommand() *cli.Command {
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image ID"},
 			&cli.StringFlag{Name: "format", Value: "oci", Usage: "image format: oci"},
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
-			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: the CPU count)"},
+			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
 		},
 		Action: bud,
@@ -42,7 +42,7 @@ func bud(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(c)
+	st, err := openStoreToBuild(c)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -59,6 +60,10 @@ func pushCommand() *cli.Command {
 		Name:      "push",
 		Usage:     "copy an image from local storage to a registry or a file",
 		ArgsUsage: "IMAGE [DESTINATION (docker://..., oci:DIR:TAG, oci-archive:FILE, docker-archive:FILE[:REF], dir:DIR)]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
+				Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
@@ -67,12 +72,15 @@ func pushCommand() *cli.Command {
 			if dest == "" {
 				dest = c.Args().First()
 			}
+			if algo := c.String("compression"); algo != "" && !slices.Contains(layers.Compressions, algo) {
+				return fmt.Errorf("--compression %q: use %s", algo, strings.Join(layers.Compressions, " or "))
+			}
 			st, err := openStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Shutdown()
-			return st.Push(c.Context, c.Args().First(), dest)
+			return st.Push(c.Context, c.Args().First(), dest, layers.WithCompression(c.String("compression")))
 		},
 	}
 }

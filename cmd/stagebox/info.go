@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/sandbox"
 	"github.com/urfave/cli/v2"
 )
@@ -22,6 +24,10 @@ func infoCommand() *cli.Command {
 			defer st.Shutdown()
 			s := st.Storage()
 			h := sandbox.Inspect()
+			h.Problems = append(h.Problems, storageProblems(st)...)
+			if d := s.GraphDriverName(); d == "vfs" && st.Fallback() == nil {
+				h.Notices = append(h.Notices, "this store uses the vfs driver, which copies every layer in full (chosen by configuration or after overlay failed here before); a store where overlay works is faster and smaller")
+			}
 			info := map[string]any{
 				"host":    h,
 				"storage": map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions()},
@@ -46,12 +52,31 @@ func printInfo(w io.Writer, h sandbox.Host, driver, graph, run string) {
 	fmt.Fprintf(w, "subgid ranges:   %s\n", orNone(h.SubGIDRanges))
 	fmt.Fprintf(w, "newuidmap:       %s\n", orNone(h.NewUIDMap))
 	fmt.Fprintf(w, "native overlay:  %v\n", h.NativeOverlay)
+	fmt.Fprintf(w, "fuse device:     %s\n", map[bool]string{true: "/dev/fuse", false: "(none)"}[h.FuseDevice])
+	fmt.Fprintf(w, "runtime dir:     %s\n", orNone(h.XDGRuntimeDir))
 	fmt.Fprintf(w, "storage driver:  %s\n", driver)
 	fmt.Fprintf(w, "graph root:      %s\n", graph)
 	fmt.Fprintf(w, "run root:        %s\n", run)
 	for _, p := range h.Problems {
 		fmt.Fprintf(w, "problem:         %s\n", p)
 	}
+	for _, n := range h.Notices {
+		fmt.Fprintf(w, "notice:          %s\n", n)
+	}
+}
+
+// storageProblems explains a store that cannot use native overlay.
+func storageProblems(st *layers.Store) []string {
+	const fix = "fix: put the store (--root) on ext4 or xfs (ftype=1), not on NFS or another network filesystem, with overlayfs loaded (modprobe overlay)"
+	var probs []string
+	if err := st.Fallback(); err != nil {
+		probs = append(probs, fmt.Sprintf("the overlay storage driver cannot work here (%s), so this store uses vfs, which copies every layer in full and fills disks; %s, "+
+			"or install fuse-overlayfs and give access to /dev/fuse", strings.Join(strings.Fields(err.Error()), " "), fix))
+	}
+	if st.FuseOverlay() {
+		probs = append(probs, "native overlay mounts fail for this store, so storage mounts its layers with fuse-overlayfs, which is slower; "+fix)
+	}
+	return probs
 }
 
 func orNone(s string) string {

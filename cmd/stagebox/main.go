@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -128,6 +129,19 @@ func openStore(c *cli.Context) (*layers.Store, error) {
 		Driver:        c.String("storage-driver"),
 		DriverOptions: c.StringSlice("storage-opt"),
 	})
+}
+
+// openStoreToBuild is openStore for commands that run RUN steps: it then
+// moves the process onto a sealed copy of its own binary when libcontainer
+// would otherwise copy the binary for every RUN (sandbox.SealSelfExe; then
+// the process starts over, having only opened the store).
+func openStoreToBuild(c *cli.Context) (*layers.Store, error) {
+	st, err := openStore(c)
+	if err != nil {
+		return nil, err
+	}
+	sandbox.SealSelfExe(filepath.Join(st.Storage().RunRoot(), "stagebox"))
+	return st, nil
 }
 
 func versionCommand() *cli.Command {

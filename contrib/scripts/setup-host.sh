@@ -4,10 +4,14 @@
 #     stagebox and running the demo need) when they are missing;
 #   - creates the unprivileged user $STAGEBOX_TEST_USER (default sbtest) with
 #     a home and /etc/subuid + /etc/subgid ranges, which rootless builds need
-#     to map more than one id.
+#     to map more than one id;
+#   - creates $STAGEBOX_TEST_USER_NOSUBID (default sbnosub) with a home but
+#     no subordinate ranges, for the tests of a locked-down host, where
+#     stagebox must map the user alone.
 set -euo pipefail
 
 user=${STAGEBOX_TEST_USER:-sbtest}
+nosubid=${STAGEBOX_TEST_USER_NOSUBID:-sbnosub}
 # gcc and libc6-dev: runc's nsenter is cgo. busybox-static: the test and
 # demo base images. uidmap: newuidmap/newgidmap for rootless id ranges.
 default_packages=(busybox-static uidmap gcc libc6-dev make ca-certificates)
@@ -54,3 +58,16 @@ add_range() {
 }
 add_range /etc/subuid
 add_range /etc/subgid
+
+# SUB_*_COUNT=0 stops useradd from giving ranges; an older account that got
+# some loses them, so the locked-down tests see no ranges at all.
+if ! id -u "$nosubid" >/dev/null 2>&1; then
+	echo "setup-host.sh: creating user $nosubid (no subordinate ids)"
+	useradd --create-home --shell /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$nosubid"
+fi
+for file in /etc/subuid /etc/subgid; do
+	if grep -q "^$nosubid:" "$file" 2>/dev/null; then
+		sed -i "/^$nosubid:/d" "$file"
+		echo "setup-host.sh: $file: removed the ranges of $nosubid"
+	fi
+done

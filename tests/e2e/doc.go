@@ -10,6 +10,13 @@
 // tests/ocidir, and `stagebox run`.
 //
 // Environment: STAGEBOX_BINARY uses a prebuilt binary instead of building
-// one; STAGEBOX_TEST_USER names the unprivileged user; STAGEBOX_E2E_KEEP=1
-// keeps the work directory for a post-mortem.
+// one; STAGEBOX_TEST_USER names the unprivileged user;
+// STAGEBOX_TEST_USER_NOSUBID (default sbnosub) a second one with no
+// /etc/subuid or /etc/subgid ranges, for the locked-down host tests;
+// STAGEBOX_E2E_KEEP=1 keeps the work directory for a post-mortem.
+//
+// The containment and robustness tests (issue 4) are named for the attack:
+// hostile_context, hostile_archive, isolation, faults, badinput and
+// lockeddown. They plant a world-writable canary directory on the host
+// and prove a build neither reads it into an image nor changes it.
 package e2e

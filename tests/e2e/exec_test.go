@@ -74,6 +74,7 @@ func (r result) id(t *testing.T) string {
 type opts struct {
 	env   []string // added to the environment
 	stdin string
+	wrap  []string // run the command through this prefix (as the suite's user)
 }
 
 // command prepares stagebox with args as account a, in its own process
@@ -81,12 +82,12 @@ type opts struct {
 // the suite's minus the XDG directories, which name root's when the suite is
 // root and would send the unprivileged user's state there.
 func (a *account) command(ctx context.Context, dir string, o opts, args ...string) *exec.Cmd {
-	var cmd *exec.Cmd
+	argv := append([]string{binary}, args...)
 	if a.viaRunuser {
-		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", a.name, "--", binary}, args...)...)
-	} else {
-		cmd = exec.CommandContext(ctx, binary, args...)
+		argv = append([]string{"runuser", "-u", a.name, "--"}, argv...)
 	}
+	argv = append(append([]string(nil), o.wrap...), argv...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = dir
 	for _, e := range os.Environ() {
 		if !strings.HasPrefix(e, "XDG_") {

@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +62,33 @@ func TestBudFlags(t *testing.T) {
 			}
 			if two >= 3900*time.Millisecond {
 				t.Errorf("--jobs 2 took %s: the two stages did not overlap", two)
+			}
+		})
+		t.Run("without --jobs every ready stage runs at once", func(t *testing.T) {
+			// One more stage than there are CPUs, each noting when it began
+			// and ended (the kernel's uptime, the same in every container).
+			// Under a CPU-count limit the last would begin after another
+			// ended; at once, every stage begins before any ends.
+			var df strings.Builder
+			n := runtime.NumCPU() + 1
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&df, "FROM busybox AS s%d\nRUN cut -d' ' -f1 /proc/uptime > /began && sleep 3 && cut -d' ' -f1 /proc/uptime > /ended\n", i)
+			}
+			df.WriteString("FROM busybox\n")
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(&df, "COPY --from=s%d /began /%d.began\nCOPY --from=s%d /ended /%d.ended\n", i, i, i, i)
+			}
+			wide := filepath.Join(ctx, "wide.Dockerfile")
+			writeTree(t, ctx, map[string]string{"wide.Dockerfile": df.String()})
+			chownTree(t, a, ctx)
+			fs := s.image(t, s.must(t, "bud", "--no-cache", "-f", wide, ctx).id(t)).Files()
+			lastBegan, firstEnded := 0.0, math.Inf(1)
+			for i := 0; i < n; i++ {
+				lastBegan = math.Max(lastBegan, uptimeIn(t, fs, fmt.Sprintf("/%d.began", i)))
+				firstEnded = math.Min(firstEnded, uptimeIn(t, fs, fmt.Sprintf("/%d.ended", i)))
+			}
+			if lastBegan >= firstEnded {
+				t.Errorf("%d independent stages: the last began at %.2f s, after the first ended at %.2f s", n, lastBegan, firstEnded)
 			}
 		})
 		for _, alias := range []string{"build", "build-using-dockerfile"} {
@@ -136,4 +167,18 @@ func TestGlobalFlags(t *testing.T) {
 			wantRefusal(t, s.run(t, opts{}, "--log-level", "chatty", "images"), "chatty")
 		})
 	})
+}
+
+// uptimeIn reads a /proc/uptime reading a RUN saved in the image.
+func uptimeIn(t *testing.T, fs ocidir.Files, path string) float64 {
+	t.Helper()
+	e, ok := fs.Get(path)
+	if !ok {
+		t.Fatalf("%s is missing from the image", path)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(string(e.Data)), 64)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
 }

@@ -16,9 +16,10 @@ import (
 // store is one account's private storage (--root/--runroot) and a scratch
 // area the account owns, for build contexts and pushed layouts.
 type store struct {
-	a   *account
-	dir string
-	n   int
+	a      *account
+	dir    string
+	n      int
+	driver string // --storage-driver, when not the default
 }
 
 func newStore(t *testing.T, a *account) *store {
@@ -33,7 +34,11 @@ func (s *store) runroot() string { return filepath.Join(s.dir, "runroot") }
 
 // args prefixes args with the global flags that select this store.
 func (s *store) args(args ...string) []string {
-	return append([]string{"--root", s.root(), "--runroot", s.runroot()}, args...)
+	global := []string{"--root", s.root(), "--runroot", s.runroot()}
+	if s.driver != "" {
+		global = append(global, "--storage-driver", s.driver)
+	}
+	return append(global, args...)
 }
 
 // run runs stagebox on this store, in the store's directory.

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stagebox/stagebox/tests/fixtures"
+	"github.com/stagebox/stagebox/tests/ocidir"
 )
 
 // TestBaseImageTransports pushes an image to every local transport and
@@ -38,6 +40,27 @@ func TestBaseImageTransports(t *testing.T) {
 			})
 		}
 
+		t.Run("push --compression zstd writes zstd layers", func(t *testing.T) {
+			dir := filepath.Join(out, "zstd")
+			s.must(t, "push", "--compression", "zstd", "marker", "oci:"+dir+":marker")
+			img, err := ocidir.Read(dir, "marker") // decompresses every layer against its diff ID
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, l := range img.Manifest.Layers {
+				if l.MediaType != ocispec.MediaTypeImageLayerZstd {
+					t.Errorf("layer %d is %s, want zstd", i, l.MediaType)
+				}
+			}
+			wantFile(t, img.Files(), "/marker", "marker\n")
+		})
+		t.Run("push --compression refuses what it does not know", func(t *testing.T) {
+			r := s.run(t, opts{}, "push", "--compression", "lz4", "marker", "oci:"+filepath.Join(out, "lz4")+":marker")
+			if r.code == 0 {
+				t.Fatalf("push --compression lz4 succeeded:\n%s", r)
+			}
+			wantOneLineError(t, r, "lz4")
+		})
 		t.Run("--pull=always copies a transport reference again", func(t *testing.T) {
 			s.build(t, "FROM oci:"+busyboxLayout+":"+fixtures.Tag+"\nRUN true\n", nil, "--pull=always")
 		})

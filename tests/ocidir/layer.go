@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/klauspost/compress/zstd"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -59,6 +60,13 @@ func readLayer(dir string, desc ocispec.Descriptor, diffID digest.Digest) (Layer
 			return l, fmt.Errorf("gzip: %w", err)
 		}
 		r = gz
+	case ocispec.MediaTypeImageLayerZstd:
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			return l, fmt.Errorf("zstd: %w", err)
+		}
+		defer zr.Close()
+		r = zr
 	default:
 		return l, fmt.Errorf("unexpected layer media type %q", desc.MediaType)
 	}

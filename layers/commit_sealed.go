@@ -1,0 +1,56 @@
+package layers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	digest "github.com/opencontainers/go-digest"
+	"go.podman.io/storage"
+)
+
+// sealedChain reports whether storage knows every layer's tar (digest,
+// size and tar-split), as it does for pulled layers and sealed steps.
+func sealedChain(chain []*storage.Layer) bool {
+	for _, l := range chain {
+		if l.UncompressedDigest == "" || l.UncompressedSize <= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// commitSealed makes the image directly on the chain's own layers: the
+// manifest and config are all there is to write, whatever the layers'
+// size. The image is stored as containers/image stores one (config under
+// its digest, the manifest under "manifest" and "manifest-<digest>"), so
+// podman, buildah and push read it like any other.
+//
+// The ID is the config's digest, so an image that exists under it already
+// has this very config, and with it these layers' diff IDs: it is reused.
+func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg ImageSpec) (string, error) {
+	fillDefaults(&cfg) // here too: the image's creation date is the config's
+	img, err := s.assemble(chain, cfg, "")
+	if err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	id := img.configDigest.Encoded()
+	manifestDigest := digest.Canonical.FromBytes(img.manifest)
+	top := ""
+	if len(chain) > 0 {
+		top = chain[len(chain)-1].ID
+	}
+	opts := &storage.ImageOptions{
+		CreationDate: *cfg.Created,
+		Metadata:     "{}",
+		BigData: []storage.ImageBigDataOption{
+			{Key: img.configDigest.String(), Data: img.config, Digest: img.configDigest},
+			{Key: "manifest-" + manifestDigest.String(), Data: img.manifest, Digest: manifestDigest},
+			{Key: storage.ImageDigestBigDataKey, Data: img.manifest, Digest: manifestDigest},
+		},
+	}
+	if _, err := s.store.CreateImage(id, nil, top, "", opts); err != nil && !errors.Is(err, storage.ErrDuplicateID) {
+		return "", fmt.Errorf("commit: creating image %s: %w", shortID(id), err)
+	}
+	return id, nil
+}

@@ -1,0 +1,82 @@
+package sandbox
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"syscall"
+
+	"github.com/opencontainers/runtime-spec/specs-go"
+	"go.podman.io/storage/pkg/unshare"
+)
+
+// singleIDCauseEnv carries to the re-executed child why only one id is
+// mapped when the cause is not the usual missing ranges, so its one
+// warning line names the right fix.
+const singleIDCauseEnv = "_STAGEBOX_SINGLE_ID_CAUSE"
+
+// chownTolerantEnv tells the unpack and layers packages to ignore the
+// ownership changes a single-id namespace refuses (see ChownTolerant).
+const chownTolerantEnv = "STAGEBOX_CHOWN_TOLERANT"
+
+// reexecSingleID re-runs this command in a user namespace that maps the
+// user's own uid and gid to root and nothing else. An unprivileged process
+// may write such a map itself (with setgroups denied), so this works where
+// newuidmap is missing or broken; the containers/storage re-exec would
+// instead fail looking for it. It does not return: it exits with the
+// child's status.
+func reexecSingleID(p problem) error {
+	cmd := unshare.Command(append([]string{os.Args[0] + "-in-a-user-namespace"}, os.Args[1:]...)...)
+	cmd.Env = markParent(append(os.Environ(), unshare.UsernsEnvName+"=1", singleIDCauseEnv+"="+p.String()))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.UnshareFlags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS
+	cmd.UidMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Getuid()), Size: 1}}
+	cmd.GidMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Getgid()), Size: 1}}
+	cmd.GidMappingsEnableSetgroups = false
+	if cmd.Cmd.SysProcAttr == nil {
+		cmd.Cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.Cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	cmd.Hook = func(int) error {
+		go func() {
+			for s := range sigs {
+				_ = cmd.Cmd.Process.Signal(s)
+			}
+		}()
+		return nil
+	}
+	unshare.ExecRunnable(cmd, nil)
+	return nil
+}
+
+// enterChild prepares the re-executed child: it must die with its parent;
+// with a single id mapped, the packages that change ownership must
+// tolerate the refusals, and the user hears once why.
+func enterChild(w io.Writer) {
+	rearmParentDeathSignal()
+	if !ChownTolerant() {
+		return
+	}
+	os.Setenv(chownTolerantEnv, "1")
+	if os.Getenv(sealedExeEnv) != "" {
+		return // printed before SealSelfExe re-executed this process
+	}
+	warnOnce.Do(func() { printSingleIDWarning(w) })
+}
+
+func printSingleIDWarning(w io.Writer) {
+	if cause := os.Getenv(singleIDCauseEnv); cause != "" {
+		fmt.Fprintf(w, "warning: %s\n", cause)
+		return
+	}
+	name := strconv.Itoa(unshare.GetRootlessUID())
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	fmt.Fprintf(w, "warning: only your own id is mapped, so file ownership in images is lost; add ranges with: %s\n", addRangesFix(name))
+}

@@ -1,0 +1,153 @@
+# The workloads of compare.sh. Each workload_NAME TOOL... writes its build
+# context per tool (so one tool's edits never reach another) and measures
+# its cases. Runs are interleaved across tools, so slow drift of the
+# machine (page cache, writeback) spreads over all of them alike.
+# A cold run starts from a store holding only the base images: the tool's
+# earlier result and build cache are removed first, and --no-cache is
+# passed too, for a shared daemon whose cache must not be pruned.
+
+# context WORKLOAD TOOL: a fresh, world-readable context directory.
+context() {
+	local dir=$W/ctx/$2/$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	echo "$dir"
+}
+
+readable() { chmod -R a+rX "$W/ctx"; }
+
+# settle waits until files deleted by earlier runs no longer slow this one
+# down. ext4 without a journal (this machine's root) does not reuse an
+# inode for 60 s after it was freed (360 s while its table block is still
+# dirty) and scans past every such inode on each create: right after a run
+# deleted a 20,000-file tree, the next one spends seconds in that scan.
+settle() {
+	sync
+	sleep "${BENCH_SETTLE:-65}"
+}
+
+# cold WORKLOAD TOOL...: N cold builds of each tool's context. With SETTLE
+# set, each waits for the deletions before it (settle).
+cold() {
+	local wl=$1 run tool
+	shift
+	for run in $(seq "$N"); do
+		for tool in "$@"; do
+			"${tool//-/_}_clean" "sbbench-$wl"
+			if [ -n "${SETTLE:-}" ]; then
+				settle
+			fi
+			"${tool//-/_}_argv" "$W/ctx/$tool/$wl" "sbbench-$wl" --no-cache
+			measure "$tool" "$wl" cold "${ARGV[@]}" || true
+		done
+	done
+}
+
+# again WORKLOAD CASE EDIT TOOL...: N rebuilds of each tool's context after
+# running EDIT CONTEXT RUN on it ("" = no edit: a fully cached build).
+again() {
+	local wl=$1 case=$2 edit=$3 run tool
+	shift 3
+	for run in $(seq "$N"); do
+		for tool in "$@"; do
+			if [ -n "$edit" ]; then
+				"$edit" "$W/ctx/$tool/$wl" "$run"
+				readable
+			fi
+			"${tool//-/_}_argv" "$W/ctx/$tool/$wl" "sbbench-$wl"
+			measure "$tool" "$wl" "$case" "${ARGV[@]}" || true
+		done
+	done
+}
+
+# hello: the seed's multi-stage Go build (contrib/examples/hello).
+workload_hello() {
+	local tool dir
+	for tool in "$@"; do
+		dir=$(context hello "$tool")
+		cp -r "$repo/contrib/examples/hello/." "$dir"
+	done
+	readable
+	cold hello "$@"
+	again hello cached "" "$@"
+	again hello changed edit_hello "$@"
+}
+
+# edit_hello changes one source file, as a developer's commit would.
+edit_hello() { echo "// edit $2 $(date +%s%N)" >>"$1/main.go"; }
+
+# steps30: thirty small RUN steps on busybox.
+workload_steps30() {
+	local tool
+	for tool in "$@"; do
+		steps30_dockerfile "$(context steps30 "$tool")" step30
+	done
+	readable
+	cold steps30 "$@"
+	again steps30 cached "" "$@"
+	again steps30 changed edit_steps30 "$@"
+}
+
+steps30_dockerfile() {
+	{
+		echo "FROM busybox"
+		for i in $(seq 29); do
+			echo "RUN echo step$i > /f$i"
+		done
+		echo "RUN echo $2 > /f30"
+	} >"$1/Dockerfile"
+}
+
+# edit_steps30 changes only the last step.
+edit_steps30() { steps30_dockerfile "$1" "changed-$2-$(date +%s%N)"; }
+
+# fanout: three independent stages of 2 s each that the last stage reads,
+# and one of 2 s that nothing reads, which must not run at all.
+workload_fanout() {
+	local tool
+	for tool in "$@"; do
+		{
+			for s in a b c unused; do
+				printf 'FROM busybox AS %s\nRUN sleep 2 && echo %s > /%s\n' "$s" "$s" "$s"
+			done
+			printf 'FROM busybox\nCOPY --from=a /a /a\nCOPY --from=b /b /b\nCOPY --from=c /c /c\n'
+		} >"$(context fanout "$tool")/Dockerfile"
+	done
+	readable
+	cold fanout "$@"
+}
+
+# gen_script DIR: the shell script that makes the bigcopy tree in DIR.
+gen_script() {
+	echo "mkdir -p $1/small && cd $1/small && i=0 && while [ \$i -lt $FILES ]; do echo \$i > f\$i; i=\$((i+1)); done" \
+		"&& dd if=/dev/urandom of=$1/big bs=1M count=$BIG_MB 2>/dev/null"
+}
+
+# bigcopy: a stage makes $FILES small files and one $BIG_MB MB file; the
+# final stage copies the tree.
+workload_bigcopy() {
+	local tool
+	for tool in "$@"; do
+		printf 'FROM busybox AS gen\nRUN %s\nFROM busybox\nCOPY --from=gen /data /data\n' \
+			"$(gen_script /data)" >"$(context bigcopy "$tool")/Dockerfile"
+	done
+	readable
+	SETTLE=1 cold bigcopy "$@"
+	for tool in "$@"; do
+		"${tool//-/_}_clean" sbbench-bigcopy
+	done
+}
+
+# host_baseline: the same work done by a shell on the host — make the
+# tree, copy it with cp -a, and pack it as a gzip layer would be with pigz.
+host_baseline() {
+	local run dir=$W/host
+	for run in $(seq "$N"); do
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		settle
+		measure host bigcopy cold sh -c "$(gen_script "$dir/data") && cp -a $dir/data $dir/copy &&
+			tar -C $dir/copy -cf - . | pigz -p 2 >$dir/layer.tar.gz" || true
+	done
+	rm -rf "$dir"
+}

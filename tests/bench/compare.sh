@@ -48,6 +48,7 @@ main() {
 	if [ "$(id -u)" -ne 0 ]; then
 		die "run as root: the rootless runs use runuser and BuildKit needs dockerd"
 	fi
+	[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time): it measures peak RSS"
 	# Lower case only: buildah names an image pulled from oci:DIR after DIR.
 	W=${BENCH_DIR:-/var/tmp}/stagebox-bench-$(date +%s)-$$
 	mkdir "$W"
@@ -79,7 +80,11 @@ main() {
 		"workload_$wl" "${started[@]}"
 	done
 	if [[ " $WORKLOADS " == *" bigcopy "* ]]; then
-		host_baseline
+		if command -v pigz >/dev/null; then
+			host_baseline
+		else
+			echo "skip host baseline: pigz is missing (apt-get install pigz)" | tee -a "$W/skipped"
+		fi
 	fi
 	print_table "${started[@]}"
 	if [ -n "${BENCH_OUT:-}" ]; then

@@ -3,6 +3,7 @@ package stages
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
@@ -58,7 +59,7 @@ func (st *stageState) arg(c *instructions.ArgCommand) error {
 	return nil
 }
 
-// runLikeArgs turns a shell-form command line into argv with the stage's
+// shellArgs turns a shell-form command line into argv with the stage's
 // SHELL (default /bin/sh -c), as Docker does for RUN, CMD and ENTRYPOINT.
 func (st *stageState) shellArgs(line instructions.ShellDependantCmdLine) []string {
 	if !line.PrependShell {
@@ -69,18 +70,7 @@ func (st *stageState) shellArgs(line instructions.ShellDependantCmdLine) []strin
 		sh = []string{"/bin/sh", "-c"}
 	}
 	out := append([]string(nil), sh...)
-	return append(out, joinWords(line.CmdLine))
-}
-
-func joinWords(words []string) string {
-	s := ""
-	for i, w := range words {
-		if i > 0 {
-			s += " "
-		}
-		s += w
-	}
-	return s
+	return append(out, strings.Join(line.CmdLine, " "))
 }
 
 // unsupportedFlag is the error for a flag BuildKit's parser accepts but

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -104,9 +105,7 @@ func (st *stageState) process(root string, args []string) (sandbox.Process, erro
 
 // Process resolves user and environment for running args in root. It is
 // exported for `stagebox run`, which runs an image's command the same way.
-func Process(root, user, workdir string, env, args []string, out interface {
-	Write([]byte) (int, error)
-}) (sandbox.Process, error) {
+func Process(root, user, workdir string, env, args []string, out io.Writer) (sandbox.Process, error) {
 	if user == "" {
 		user = "0"
 	}

@@ -55,14 +55,7 @@ func smallChain(b *testing.B, st *layers.Store, base string, n int, record bool)
 	b.Helper()
 	top := base
 	for i := 0; i < n; i++ {
-		id, err := st.NewLayer(top)
-		if err != nil {
-			b.Fatal(err)
-		}
-		root, err := st.Mount(id)
-		if err != nil {
-			b.Fatal(err)
-		}
+		id, root := mountedLayer(b, st, top)
 		if err := os.WriteFile(filepath.Join(root, fmt.Sprintf("f%d", i)), []byte(id), 0o644); err != nil {
 			b.Fatal(err)
 		}
@@ -71,6 +64,7 @@ func smallChain(b *testing.B, st *layers.Store, base string, n int, record bool)
 		}
 		top = id
 		if record {
+			var err error
 			if top, err = st.RecordCache(id, "bench-"+id); err != nil {
 				b.Fatal(err)
 			}

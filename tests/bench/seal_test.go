@@ -16,14 +16,7 @@ func BenchmarkRecordTree(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		id, err := st.NewLayer(top)
-		if err != nil {
-			b.Fatal(err)
-		}
-		root, err := st.Mount(id)
-		if err != nil {
-			b.Fatal(err)
-		}
+		id, root := mountedLayer(b, st, top)
 		if err := unpack.Copy(unpack.CopySpec{SrcRoot: src, Sources: []string{"/data"}, DstRoot: root, Dest: "/data"}); err != nil {
 			b.Fatal(err)
 		}

@@ -14,14 +14,7 @@ import (
 // container setup, start, wait and teardown around `true`.
 func BenchmarkSandboxRunTrue(b *testing.B) {
 	st, top := busyboxStore(b)
-	id, err := st.NewLayer(top)
-	if err != nil {
-		b.Fatal(err)
-	}
-	root, err := st.Mount(id)
-	if err != nil {
-		b.Fatal(err)
-	}
+	id, root := mountedLayer(b, st, top)
 	defer st.Unmount(id)
 	state := b.TempDir()
 	b.ResetTimer()

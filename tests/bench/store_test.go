@@ -101,3 +101,16 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// mountedLayer creates a working layer on parent and mounts it.
+func mountedLayer(b *testing.B, st *layers.Store, parent string) (id, root string) {
+	b.Helper()
+	id, err := st.NewLayer(parent)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if root, err = st.Mount(id); err != nil {
+		b.Fatal(err)
+	}
+	return id, root
+}

@@ -40,11 +40,21 @@ type Process struct {
 	StateDir       string    // private dir for libcontainer state and per-run files; removed after
 }
 
-// Mount is an extra bind mount into the rootfs.
+// Mount is an extra mount into the rootfs: a bind mount of Source (the
+// default), or a fresh tmpfs. Options are added to the mount's own
+// (a tmpfs's "size=1m", "mode=1777").
 type Mount struct {
+	Type                string // MountBind ("" means bind) or MountTmpfs
 	Source, Destination string
 	ReadOnly            bool
+	Options             []string
 }
+
+// Mount types.
+const (
+	MountBind  = "bind"
+	MountTmpfs = "tmpfs"
+)
 
 // Run runs p to completion and returns its exit status (128+signal when it
 // was killed by a signal). err is for failures to set up or start; on ctx
@@ -99,6 +109,8 @@ func validate(p Process) error {
 		return errors.New("sandbox: no state directory given")
 	case p.Network != "" && p.Network != "host" && p.Network != "none":
 		return fmt.Errorf("unknown network mode %q: use host or none", p.Network)
+	case !validMounts(p.Mounts):
+		return errors.New("sandbox: a mount has an unknown type or a relative destination")
 	case os.Geteuid() != 0:
 		return fmt.Errorf("sandbox: RUN needs root or stagebox's user namespace, but this process runs as uid %d: call EnterUserNamespace first", os.Geteuid())
 	}
@@ -188,6 +200,15 @@ func lockRootfs(rootfs string) (unlock func()) {
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
+}
+
+func validMounts(ms []Mount) bool {
+	for _, m := range ms {
+		if (m.Type != "" && m.Type != MountBind && m.Type != MountTmpfs) || !filepath.IsAbs(m.Destination) {
+			return false
+		}
+	}
+	return true
 }
 
 func newID() (string, error) {

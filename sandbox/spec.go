@@ -113,9 +113,24 @@ func mounts(p Process, h host, files etcFiles) []specs.Mount {
 		ms = append(ms, bindMount(f.src, f.dst, false))
 	}
 	for _, m := range p.Mounts {
-		ms = append(ms, bindMount(m.Source, m.Destination, m.ReadOnly))
+		ms = append(ms, extraMount(m))
 	}
 	return ms
+}
+
+// extraMount maps a Process mount to the spec: a bind mount, or a tmpfs
+// (nosuid and nodev like /dev/shm, but executable, as BuildKit's).
+func extraMount(m Mount) specs.Mount {
+	if m.Type == MountTmpfs {
+		opts := []string{"nosuid", "nodev"}
+		if m.ReadOnly {
+			opts = append(opts, "ro")
+		}
+		return specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs", Options: append(opts, m.Options...)}
+	}
+	sm := bindMount(m.Source, m.Destination, m.ReadOnly)
+	sm.Options = append(sm.Options, m.Options...)
+	return sm
 }
 
 // sysMount: the kernel refuses a fresh sysfs in a user namespace that has no

@@ -119,3 +119,20 @@ func TestEnvWithPathKeepsTheImagePath(t *testing.T) {
 		t.Fatalf("env %v", env)
 	}
 }
+
+func TestSpecExtraMountTypes(t *testing.T) {
+	p := Process{Rootfs: "/r", Args: []string{"true"}, Mounts: []Mount{
+		{Type: MountTmpfs, Destination: "/scratch", Options: []string{"size=1048576"}},
+		{Type: MountBind, Source: "/host/sock", Destination: "/run/agent", Options: []string{"nosuid"}},
+	}}
+	spec := buildSpec(p, host{}, testFiles)
+	if m := mountAt(spec, "/scratch"); m == nil || m.Type != "tmpfs" || !slices.Contains(m.Options, "size=1048576") || slices.Contains(m.Options, "ro") {
+		t.Errorf("tmpfs mount %+v", m)
+	}
+	if m := mountAt(spec, "/run/agent"); m == nil || m.Type != "bind" || m.Source != "/host/sock" || slices.Contains(m.Options, "ro") {
+		t.Errorf("read-write bind mount %+v", m)
+	}
+	if err := validate(Process{Rootfs: "/r", Args: []string{"true"}, StateDir: "/s", Mounts: []Mount{{Type: "nfs", Destination: "/x"}}}); err == nil {
+		t.Error("an unknown mount type was accepted")
+	}
+}

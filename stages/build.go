@@ -38,6 +38,10 @@ type Options struct {
 	Jobs              int    // concurrent stages; <= 0 means no limit
 	IgnoreFile        string
 	Out, Err          io.Writer
+
+	// RUN --mount=type=secret and type=ssh (issue 12): bud --secret and --ssh.
+	Secrets map[string]SecretSource // by id
+	SSH     map[string][]string     // by id: one agent socket, or private key files an agent is made for
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

@@ -53,27 +53,35 @@ func (st *stageState) copySource(ctx context.Context, from string) (copySource, 
 	if from == "" {
 		return copySource{root: st.b.opts.ContextDir, fromContext: true, release: func() {}}, nil
 	}
-	var top, key string
-	if s, ok := st.node.copyFrom[from]; ok {
-		top, key = st.b.results[s].top, st.b.results[s].key
-	} else {
-		name, err := st.expand(from)
-		if err != nil {
-			return copySource{}, err
-		}
-		id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
-		if err != nil {
-			return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile nor an image that could be found: %w", name, err)
-		}
-		img, err := st.b.store.Image(id)
-		if err != nil {
-			return copySource{}, err
-		}
-		top, key = img.TopLayer, "image:"+img.ID
+	top, key, err := st.resolveFrom(ctx, from)
+	if err != nil {
+		return copySource{}, err
 	}
 	src, err := st.mountReadOnly(top)
 	src.key = key
 	return src, err
+}
+
+// resolveFrom finds what a --from (COPY, ADD, RUN --mount) names: a stage
+// of this build, else an image. It returns the layer stack's top and its
+// cache key without mounting anything.
+func (st *stageState) resolveFrom(ctx context.Context, from string) (top, key string, err error) {
+	if s, ok := st.node.copyFrom[from]; ok {
+		return st.b.results[s].top, st.b.results[s].key, nil
+	}
+	name, err := st.expand(from)
+	if err != nil {
+		return "", "", err
+	}
+	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
+	if err != nil {
+		return "", "", fmt.Errorf("--from=%s is neither a stage of this Dockerfile nor an image that could be found: %w", name, err)
+	}
+	img, err := st.b.store.Image(id)
+	if err != nil {
+		return "", "", err
+	}
+	return img.TopLayer, "image:" + img.ID, nil
 }
 
 // mountReadOnly mounts a copy-on-write view of the layer stack ending at top.
@@ -179,11 +187,7 @@ func (st *stageState) destPath(dest string) string {
 	if path.IsAbs(dest) {
 		return dest
 	}
-	wd := st.cfg.Config.WorkingDir
-	if wd == "" {
-		wd = "/"
-	}
-	joined := path.Join(wd, dest)
+	joined := path.Join(st.cwd(), dest)
 	if strings.HasSuffix(dest, "/") || dest == "." || strings.HasSuffix(dest, "/.") {
 		joined += "/"
 	}

@@ -54,20 +54,41 @@ func (p *Plan) graph(global map[string]string, lex *shell.Lex) (map[*Stage]*node
 }
 
 func (p *Plan) addCopyFrom(n *node, cmd instructions.Command, lex *shell.Lex, env shell.EnvGetter) error {
-	c, ok := cmd.(*instructions.CopyCommand)
-	if !ok || c.From == "" {
-		return nil
+	for _, raw := range fromRefs(cmd) {
+		from, _, err := lex.ProcessWord(raw, env)
+		if err != nil {
+			return at(p.File, cmd, err)
+		}
+		if src, ok := p.lookup(from, n.stage.Index); ok {
+			n.copyFrom[raw] = src
+			n.deps = append(n.deps, src)
+			continue
+		}
+		if err := p.checkForward(from, n.stage.Index); err != nil {
+			return at(p.File, cmd, err)
+		}
 	}
-	from, _, err := lex.ProcessWord(c.From, env)
-	if err != nil {
-		return at(p.File, cmd, err)
+	return nil
+}
+
+// fromRefs are the other stages or images cmd reads: COPY --from and the
+// from= of RUN --mount (which BuildKit's parser reads before expansion).
+func fromRefs(cmd instructions.Command) []string {
+	switch c := cmd.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" {
+			return []string{c.From}
+		}
+	case *instructions.RunCommand:
+		var refs []string
+		for _, m := range instructions.GetMounts(c) {
+			if m.From != "" {
+				refs = append(refs, m.From)
+			}
+		}
+		return refs
 	}
-	if src, ok := p.lookup(from, n.stage.Index); ok {
-		n.copyFrom[c.From] = src
-		n.deps = append(n.deps, src)
-		return nil
-	}
-	return at(p.File, cmd, p.checkForward(from, n.stage.Index))
+	return nil
 }
 
 // lookupName finds an earlier stage by name only: FROM takes names, not

@@ -34,25 +34,25 @@ func (e *exitError) Error() string {
 }
 
 func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error {
-	for _, f := range c.FlagsUsed {
-		if f != "network" {
-			return unsupportedFlag("RUN --" + f)
-		}
+	network, err := st.runNetwork(c)
+	if err != nil {
+		return err
 	}
-	network := st.b.opts.Network
-	switch instructions.GetNetwork(c) {
-	case instructions.NetworkNone:
-		network = "none"
-	case instructions.NetworkHost:
-		network = "host"
+	mounts := instructions.GetMounts(c)
+	if err := st.checkMounts(mounts); err != nil {
+		return err
 	}
 	var files []string
 	for _, f := range c.Files {
 		files = append(files, f.Name, f.Data)
 	}
 	key := st.runKey(historyText(c), files, network)
-	return st.fsStep(c, key, func(root string) (bool, error) {
-		err := st.runIn(ctx, root, c, network)
+	bound, err := st.mountKey(ctx, mounts)
+	if err != nil {
+		return err
+	}
+	return st.fsStep(c, append(key, bound...), func(root string) (bool, error) {
+		err := st.runIn(ctx, root, c, network, mounts)
 		var ee *exitError
 		if errors.As(err, &ee) {
 			// A RUN that fails on ENOSPC says so only in its own output;
@@ -65,13 +65,13 @@ func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error
 }
 
 // runIn runs one RUN's process in the mounted rootfs root.
-func (st *stageState) runIn(ctx context.Context, root string, c *instructions.RunCommand, network string) error {
+func (st *stageState) runIn(ctx context.Context, root string, c *instructions.RunCommand, network string, mounts []*instructions.Mount) error {
 	stateDir, err := os.MkdirTemp(st.b.runDir, "run-")
 	if err != nil {
 		return fmt.Errorf("create run state: %w", err)
 	}
 	defer os.RemoveAll(stateDir)
-	args, mounts, err := st.runArgs(c, stateDir)
+	args, heredocs, err := st.runArgs(c, stateDir)
 	if err != nil {
 		return err
 	}
@@ -79,12 +79,21 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 	if err != nil {
 		return err
 	}
+	rm, err := st.attachMounts(ctx, mounts)
+	if err != nil {
+		return err
+	}
+	defer rm.done()
+	for _, kv := range rm.env {
+		k, v, _ := strings.Cut(kv, "=")
+		p.Env = setEnv(p.Env, k, v)
+	}
 	if st.b.parallel() {
 		w := newLinePrefixer(st.b.out, "["+st.stage.Label()+"] ")
 		defer w.Close()
 		p.Stdout, p.Stderr = w, w
 	}
-	p.Network, p.Mounts, p.StateDir = network, mounts, stateDir
+	p.Network, p.Mounts, p.StateDir = network, append(heredocs, rm.mounts...), stateDir
 	status, err := sandbox.Run(ctx, p)
 	if err != nil {
 		return err

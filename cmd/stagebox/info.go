@@ -28,22 +28,27 @@ func infoCommand() *cli.Command {
 			if d := s.GraphDriverName(); d == "vfs" && st.Fallback() == nil {
 				h.Notices = append(h.Notices, "this store uses the vfs driver, which copies every layer in full (chosen by configuration or after overlay failed here before); a store where overlay works is faster and smaller")
 			}
+			cacheMounts, err := st.CacheMountsSize()
+			if err != nil {
+				return err
+			}
 			info := map[string]any{
-				"host":    h,
-				"storage": map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions()},
+				"host": h,
+				"storage": map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions(),
+					"cacheMountsBytes": cacheMounts},
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(c.App.Writer)
 				enc.SetIndent("", "  ")
 				return enc.Encode(info)
 			}
-			printInfo(c.App.Writer, h, s.GraphDriverName(), s.GraphRoot(), s.RunRoot())
+			printInfo(c.App.Writer, h, s.GraphDriverName(), s.GraphRoot(), s.RunRoot(), cacheMounts)
 			return nil
 		},
 	}
 }
 
-func printInfo(w io.Writer, h sandbox.Host, driver, graph, run string) {
+func printInfo(w io.Writer, h sandbox.Host, driver, graph, run string, cacheMounts int64) {
 	fmt.Fprintf(w, "user:            %s (uid %d, gid %d)\n", h.User, h.UID, h.GID)
 	fmt.Fprintf(w, "rootless:        %v\n", h.Rootless)
 	fmt.Fprintf(w, "uid map:         %v\n", h.UIDMap)
@@ -57,6 +62,7 @@ func printInfo(w io.Writer, h sandbox.Host, driver, graph, run string) {
 	fmt.Fprintf(w, "storage driver:  %s\n", driver)
 	fmt.Fprintf(w, "graph root:      %s\n", graph)
 	fmt.Fprintf(w, "run root:        %s\n", run)
+	fmt.Fprintf(w, "cache mounts:    %d bytes (RUN --mount=type=cache directories; prune --cache-mounts removes them)\n", cacheMounts)
 	for _, p := range h.Problems {
 		fmt.Fprintf(w, "problem:         %s\n", p)
 	}

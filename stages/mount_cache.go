@@ -13,7 +13,7 @@ import (
 )
 
 var sharingModes = map[instructions.ShareMode]layers.Sharing{
-	"":                              layers.SharingShared,
+	"":                               layers.SharingShared,
 	instructions.MountSharingShared:  layers.SharingShared,
 	instructions.MountSharingLocked:  layers.SharingLocked,
 	instructions.MountSharingPrivate: layers.SharingPrivate,

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -44,7 +46,7 @@ type CacheMount struct {
 // so no step ever sees a half-made cache. waiting, when not nil, is called
 // once if the step must wait for another holder (another build, even in
 // another process). The directory stays the step's until Release.
-func (s *Store) CacheMount(id string, sharing Sharing, init func(dir string) error, waiting func()) (*CacheMount, error) {
+func (s *Store) CacheMount(ctx context.Context, id string, sharing Sharing, init func(dir string) error, waiting func()) (*CacheMount, error) {
 	base := filepath.Join(s.store.GraphRoot(), cacheMountsDir)
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the cache mount directory: %w", err)
@@ -67,12 +69,12 @@ func (s *Store) CacheMount(id string, sharing Sharing, init func(dir string) err
 		if waiting != nil {
 			waiting()
 		}
-		if err := flockRetry(lock, how); err != nil {
+		if err := flockWait(ctx, lock, how); err != nil {
 			lock.Close()
 			return nil, fmt.Errorf("waiting for cache mount %q: %w", id, err)
 		}
 	}
-	if err := ensureCacheDir(lock, name, how, init); err != nil {
+	if err := ensureCacheDir(ctx, lock, name, how, init); err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("creating cache mount %q: %w", id, err)
 	}
@@ -81,15 +83,15 @@ func (s *Store) CacheMount(id string, sharing Sharing, init func(dir string) err
 
 // ensureCacheDir creates the directory when missing, under an exclusive
 // lock so two first users never both seed it, and returns holding how.
-func ensureCacheDir(lock *os.File, dir string, how int, init func(string) error) error {
+func ensureCacheDir(ctx context.Context, lock *os.File, dir string, how int, init func(string) error) error {
 	if exists(dir) {
 		return nil
 	}
 	if how != unix.LOCK_EX {
-		if err := flockRetry(lock, unix.LOCK_EX); err != nil {
+		if err := flockWait(ctx, lock, unix.LOCK_EX); err != nil {
 			return err
 		}
-		defer flockRetry(lock, how)
+		defer flockWait(context.WithoutCancel(ctx), lock, how)
 		if exists(dir) {
 			return nil
 		}
@@ -121,12 +123,18 @@ func newPrivateCacheMount(base string, init func(string) error) (*CacheMount, er
 	return &CacheMount{Dir: dir, private: true}, nil
 }
 
-// flockRetry is flock that retries when a signal interrupts the wait.
-func flockRetry(f *os.File, how int) error {
+// flockWait takes the lock, polling so that an interrupted build stops
+// waiting (a blocking flock cannot be cancelled).
+func flockWait(ctx context.Context, f *os.File, how int) error {
 	for {
-		err := unix.Flock(int(f.Fd()), how)
-		if !errors.Is(err, unix.EINTR) {
+		err := unix.Flock(int(f.Fd()), how|unix.LOCK_NB)
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
 			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

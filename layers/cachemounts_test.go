@@ -1,6 +1,8 @@
 package layers
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,11 +15,11 @@ func TestCacheMountPersistsAndIsSeededOnce(t *testing.T) {
 		inits++
 		return os.WriteFile(filepath.Join(dir, "seed"), []byte("s"), 0o644)
 	}
-	m, err := st.CacheMount("go-build", SharingShared, init, nil)
+	m, err := st.CacheMount(context.Background(), "go-build", SharingShared, init, nil)
 	must(t, err)
 	must(t, os.WriteFile(filepath.Join(m.Dir, "kept"), []byte("k"), 0o644))
 	m.Release()
-	again, err := st.CacheMount("go-build", SharingLocked, init, nil)
+	again, err := st.CacheMount(context.Background(), "go-build", SharingLocked, init, nil)
 	must(t, err)
 	defer again.Release()
 	if again.Dir != m.Dir || inits != 1 {
@@ -31,10 +33,10 @@ func TestCacheMountPersistsAndIsSeededOnce(t *testing.T) {
 func TestCacheMountPrivateGetsAFreshDirWhenBusy(t *testing.T) {
 	st := testStore(t)
 	none := func(string) error { return nil }
-	held, err := st.CacheMount("x", SharingLocked, none, nil)
+	held, err := st.CacheMount(context.Background(), "x", SharingLocked, none, nil)
 	must(t, err)
 	must(t, os.WriteFile(filepath.Join(held.Dir, "f"), nil, 0o644))
-	priv, err := st.CacheMount("x", SharingPrivate, none, nil)
+	priv, err := st.CacheMount(context.Background(), "x", SharingPrivate, none, nil)
 	must(t, err)
 	if priv.Dir == held.Dir {
 		t.Fatal("a private use shared a busy directory")
@@ -58,5 +60,19 @@ func TestCacheMountPrivateGetsAFreshDirWhenBusy(t *testing.T) {
 	}
 	if _, err := os.Stat(held.Dir); !os.IsNotExist(err) {
 		t.Errorf("a pruned cache mount is still there: %v", err)
+	}
+}
+
+func TestCacheMountWaitEndsWithTheContext(t *testing.T) {
+	st := testStore(t)
+	none := func(string) error { return nil }
+	held, err := st.CacheMount(context.Background(), "x", SharingLocked, none, nil)
+	must(t, err)
+	defer held.Release()
+	ctx, cancel := context.WithCancel(context.Background())
+	waited := false
+	_, err = st.CacheMount(ctx, "x", SharingLocked, none, func() { waited = true; cancel() })
+	if !waited || !errors.Is(err, context.Canceled) {
+		t.Fatalf("a second locked use: waited %v, err %v; want it to wait, then stop when the build is interrupted", waited, err)
 	}
 }

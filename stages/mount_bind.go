@@ -42,7 +42,7 @@ func (st *stageState) bindKey(ctx context.Context, m *instructions.Mount) (strin
 	if _, err := contextPath(st.b.opts.ContextDir, src); err != nil {
 		return "", err
 	}
-	spec := unpack.CopySpec{SrcRoot: st.b.opts.ContextDir, Sources: []string{src}, FromContext: true, Dest: "/"}
+	spec := unpack.CopySpec{SrcRoot: st.b.opts.ContextDir, Sources: []string{src}, FromContext: true, Dest: "/", Excludes: st.b.ignore}
 	d, err := unpack.DigestContext(ctx, spec)
 	if err != nil {
 		return "", fmt.Errorf("--mount source=%s: %w", m.Source, err)
@@ -64,7 +64,7 @@ func (st *stageState) attachBind(ctx context.Context, r *runMounts, m *instructi
 		if err != nil {
 			return err
 		}
-		if !m.ReadOnly {
+		if !m.ReadOnly || len(st.b.ignore) > 0 {
 			return st.attachContextCopy(ctx, r, m, src, host)
 		}
 		r.add(sandbox.Mount{Source: host, Destination: m.Target, ReadOnly: true}, nil)
@@ -86,14 +86,16 @@ func (st *stageState) attachBind(ctx context.Context, r *runMounts, m *instructi
 	return nil
 }
 
-// attachContextCopy binds a private copy of a context path, for rw.
+// attachContextCopy binds a private copy of a context path: for rw, and
+// whenever .dockerignore patterns exist, since what they exclude must not
+// show in a mount of the context any more than in a COPY of it.
 func (st *stageState) attachContextCopy(ctx context.Context, r *runMounts, m *instructions.Mount, src, host string) error {
 	dir, err := os.MkdirTemp(st.b.runDir, "bind-")
 	if err != nil {
 		return fmt.Errorf("--mount: %w", err)
 	}
 	release := func() { os.RemoveAll(dir) }
-	spec := unpack.CopySpec{SrcRoot: st.b.opts.ContextDir, Sources: []string{src}, FromContext: true, DstRoot: dir, Dest: "/"}
+	spec := unpack.CopySpec{SrcRoot: st.b.opts.ContextDir, Sources: []string{src}, FromContext: true, DstRoot: dir, Dest: "/", Excludes: st.b.ignore}
 	if err := unpack.CopyContext(ctx, spec); err != nil {
 		release()
 		return fmt.Errorf("--mount source=%s: %w", m.Source, err)
@@ -102,7 +104,7 @@ func (st *stageState) attachContextCopy(ctx context.Context, r *runMounts, m *in
 	if fi, err := os.Stat(host); err == nil && !fi.IsDir() {
 		bound = filepath.Join(dir, filepath.Base(host))
 	}
-	r.add(sandbox.Mount{Source: bound, Destination: m.Target}, release)
+	r.add(sandbox.Mount{Source: bound, Destination: m.Target, ReadOnly: m.ReadOnly}, release)
 	return nil
 }
 

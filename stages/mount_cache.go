@@ -32,7 +32,7 @@ func (st *stageState) attachCache(ctx context.Context, r *runMounts, m *instruct
 	waiting := func() {
 		st.b.progress("--> waiting for cache mount %q, in use by another build (sharing=%s)", m.CacheID, m.CacheSharing)
 	}
-	cm, err := st.b.store.CacheMount(m.CacheID, sharing, init, waiting)
+	cm, err := st.b.store.CacheMount(ctx, m.CacheID, sharing, init, waiting)
 	if err != nil {
 		return err
 	}

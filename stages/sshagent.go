@@ -1,7 +1,6 @@
 package stages
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -118,10 +117,8 @@ func listenAgent(serve func(net.Conn), mode uint32, uid, gid int) (*stepAgent, e
 		defer a.wg.Done()
 		for {
 			c, err := a.ln.Accept()
-			if errors.Is(err, net.ErrClosed) {
-				return
-			} else if err != nil {
-				continue
+			if err != nil {
+				return // closed when the step ends
 			}
 			go serve(c)
 		}

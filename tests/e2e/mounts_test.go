@@ -45,6 +45,16 @@ RUN --mount=type=tmpfs,target=rel grep -c ' /w/rel ' /proc/mounts > /relative
 			}
 			inNoLayer(t, b.img, append(mountTargets, "/w/rel")...)
 		},
+	}, {
+		name: "a bind of the context hides what .dockerignore excludes, read-only still",
+		dockerfile: `FROM busybox
+RUN --mount=type=bind,target=/ctx ls /ctx > /listed && (touch /ctx/x 2>/dev/null && echo writable || echo read-only) > /ro
+`,
+		files: map[string]string{".dockerignore": "ignored.txt\n", "ignored.txt": "x\n", "kept.txt": "y\n"},
+		check: func(t *testing.T, b built) {
+			wantFile(t, b.files, "/listed", "Dockerfile\nkept.txt\n")
+			wantFile(t, b.files, "/ro", "read-only\n")
+		},
 	}}, nil)
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/sandbox"
 	"golang.org/x/sys/unix"
 )
@@ -87,7 +88,11 @@ func (st *stageState) secretDir() (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("creating the secret's directory: %w", err)
 	}
-	mounted := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0755,size=16m") == nil
+	err = unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0755,size=16m")
+	mounted := err == nil
+	if !mounted {
+		logrus.Debugf("no tmpfs for a secret here (%v): it is written under the run root %s", err, dir)
+	}
 	return dir, func() {
 		if mounted {
 			unix.Unmount(dir, unix.MNT_DETACH)

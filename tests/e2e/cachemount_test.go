@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -65,7 +66,8 @@ RUN --mount=type=cache,target=/cache,ro (touch /cache/new 2>/dev/null && echo rw
 }
 
 // TestRunMountCacheSharing: two builds (two processes) on one locked id
-// take turns, and a private mount of the busy id gets a fresh directory.
+// take turns, a private mount of the busy id gets a fresh directory, and a
+// build waiting for the lock stops on SIGINT without running its step.
 // Build A holds the lock until the test lets it go; B must say it waits,
 // and the order of the lines both wrote in the cache proves B ran after A.
 func TestRunMountCacheSharing(t *testing.T) {
@@ -77,6 +79,7 @@ func TestRunMountCacheSharing(t *testing.T) {
 			"Dockerfile.a": "FROM busybox\n" + mount + "locked --mount=type=bind,target=/ctx sh -c 'echo start-a >> /c/log; while [ ! -e /ctx/go ]; do sleep 0.1; done; echo end-a >> /c/log'\n",
 			"Dockerfile.b": "FROM busybox\n" + mount + "locked sh -c 'echo start-b >> /c/log; echo end-b >> /c/log; cat /c/log > /log'\n",
 			"Dockerfile.p": "FROM busybox\n" + mount + "private sh -c 'ls -A /c > /seen; echo private >> /c/log'\n",
+			"Dockerfile.i": "FROM busybox\n" + mount + "locked sh -c 'echo interrupted-build-ran >> /c/log'\n",
 		})
 		sum := sha256.Sum256([]byte("lk"))
 		cacheLog := filepath.Join(s.root(), "stagebox-cache-mounts", hex.EncodeToString(sum[:]), "log")
@@ -90,6 +93,12 @@ func TestRunMountCacheSharing(t *testing.T) {
 
 		private := s.image(t, s.must(t, "bud", "-f", filepath.Join(ctx, "Dockerfile.p"), ctx).id(t)).Files()
 		wantFile(t, private, "/seen", "")
+
+		waits := func(out string) bool { return strings.Contains(out, "waiting for cache mount") }
+		stopped := s.interrupt(t, s.dir, waits, syscall.SIGINT, "bud", "-f", filepath.Join(ctx, "Dockerfile.i"), ctx)
+		if stopped.code == 0 || (!a.viaRunuser && stopped.code != 130) {
+			t.Errorf("a build waiting for a locked cache mount ended with %d after SIGINT, want 130:\n%s", stopped.code, stopped.result)
+		}
 
 		must(t, os.WriteFile(filepath.Join(ctx, "go"), nil, 0o644))
 		chownTree(t, a, ctx)

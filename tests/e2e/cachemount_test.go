@@ -164,3 +164,28 @@ func (b *background) wait(t *testing.T) result {
 	checkNoStackTrace(t, r)
 	return r
 }
+
+// TestRunMountsWithoutSubordinateIDs: in a user namespace that maps the
+// user alone, mounts asking for other owners still work (the owner cannot
+// exist there and is left as it is), as COPY --chown does.
+func TestRunMountsWithoutSubordinateIDs(t *testing.T) {
+	a := noSubIDAccount(t)
+	s := newStore(t, a)
+	s.must(t, "tag", s.must(t, "pull", "-q", "oci:"+busyboxLayout+":latest").id(t), "busybox")
+	dir := s.scratch(t, "secret")
+	secret := filepath.Join(dir, "tok")
+	must(t, os.WriteFile(secret, []byte("one-id-secret"), 0o600))
+	chownTree(t, a, dir)
+	r := s.bud(t, opts{}, `FROM busybox
+RUN --mount=type=cache,target=/c,uid=1000,gid=1000,mode=0770 echo cached > /c/f && stat -c '%a' /c > /cmode
+RUN --mount=type=secret,id=tok,uid=1000,mode=0440 cat /run/secrets/tok > /dev/null && echo read > /secret
+RUN --mount=type=bind,target=/ctx,rw --mount=type=tmpfs,target=/t ls /ctx > /ctx-list && touch /t/x
+`, map[string]string{"in.txt": "x\n"}, "--secret", "id=tok,src="+secret)
+	if r.code != 0 {
+		t.Fatalf("build failed:\n%s", r)
+	}
+	fs := s.image(t, r.id(t)).Files()
+	wantFile(t, fs, "/cmode", "770\n")
+	wantFile(t, fs, "/secret", "read\n")
+	wantFile(t, fs, "/ctx-list", "Dockerfile\nin.txt\n")
+}

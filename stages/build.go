@@ -55,6 +55,9 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	for _, w := range plan.Warnings {
+		warn(o.Err, "%s", w)
+	}
 	b, err := newBuilder(ctx, st, o, plan, path)
 	if err != nil {
 		return "", err
@@ -152,6 +155,12 @@ func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) 
 		}
 	}
 	return id, nil
+}
+
+// warn prints one warning line on the build's error stream: a notice the
+// user should read whatever --log-level says, in one line a CI log keeps.
+func warn(w io.Writer, format string, a ...any) {
+	fmt.Fprintf(w, "WARNING: "+format+"\n", a...)
 }
 
 // newLexer gives each stage its own lexer: BuildKit's Lex is not safe for

@@ -88,6 +88,9 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 		return nil, err
 	}
 	b.order = needed(b.nodes, b.target)
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
 	b.committed = map[*Stage]bool{}
 	for s := b.target; s != nil; s = b.nodes[s].baseStage {
 		b.committed[s] = true

@@ -34,11 +34,6 @@ func (e *exitError) Error() string {
 }
 
 func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error {
-	for _, f := range c.FlagsUsed {
-		if f != "network" {
-			return unsupportedFlag("RUN --" + f)
-		}
-	}
 	network := st.b.opts.Network
 	switch instructions.GetNetwork(c) {
 	case instructions.NetworkNone:

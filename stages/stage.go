@@ -81,6 +81,7 @@ func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) 
 	case strings.EqualFold(n.base, "scratch"):
 		st.key = "scratch"
 		st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
+		st.cfg.Config.WorkingDir = "/" // as docker and BuildKit write it
 	default:
 		id, err := st.b.puller.Pull(ctx, n.base, st.b.opts.Pull)
 		if err != nil {
@@ -92,6 +93,10 @@ func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) 
 		}
 		st.top, st.cfg, st.key = img.TopLayer, cloneSpec(img.Config), "image:"+img.ID
 		fixBaseHistory(&st.cfg)
+	}
+	// BuildKit makes sure every stage has a PATH, scratch or an image without one.
+	if _, ok := lookupEnv(st.cfg.Config.Env, "PATH"); !ok {
+		st.cfg.Config.Env = append(st.cfg.Config.Env, "PATH="+defaultPath)
 	}
 	triggers, err := parseTriggers(st.cfg.Config.OnBuild)
 	st.cfg.Config.OnBuild = nil
@@ -166,14 +171,7 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 		st.addHistory(cmd, true)
 		return nil
 	}
-	var opts []layers.CacheOption
-	if !st.b.committed[st.stage] {
-		opts = append(opts, layers.NotForCommit()) // sealing it would read it all for nothing
-	}
-	if st.b.opts.NoCache {
-		opts = append(opts, layers.TakeOver()) // use the fresh result, not the old entry
-	}
-	entry, err := st.b.store.RecordCache(id, key, opts...)
+	entry, err := st.b.store.RecordCache(id, key, st.cacheOptions(false)...)
 	if err != nil {
 		return err
 	}

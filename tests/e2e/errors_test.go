@@ -38,9 +38,9 @@ func TestBuildErrors(t *testing.T) {
 	}, {
 		// BuildKit reads `CMD ["a",` as shell form; a JSON array of
 		// non-strings is what it rejects.
-		name:       "malformed JSON in exec form",
+		name:       "exec form of non-strings",
 		dockerfile: "FROM busybox\nCMD [\"echo\", 1]\n",
-		want:       []string{"Dockerfile:2", "JSON"},
+		want:       []string{"Dockerfile:2", "string"},
 	}, {
 		name:       "base image not found with --pull=never",
 		dockerfile: "FROM busybox\nRUN true\nFROM nosuchimage:1.0\n",

@@ -3,6 +3,8 @@ package layers
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"go.podman.io/storage"
 )
@@ -32,12 +34,12 @@ func (s *Store) Stack(parent, layerID string) (string, error) {
 			return "", err
 		}
 	}
-	rc, err := diffLayer(s.store, layerID)
+	diff, err := s.spoolDiff(layerID)
 	if err != nil {
 		return "", err
 	}
-	defer rc.Close()
-	nl, _, err := s.store.PutLayer(id, parent, nil, "", false, nil, rc)
+	defer diff.Close()
+	nl, _, err := s.store.PutLayer(id, parent, nil, "", false, nil, diff)
 	if errors.Is(err, storage.ErrDuplicateID) {
 		return id, nil // a concurrent build stacked the same diff first
 	}
@@ -50,4 +52,32 @@ func (s *Store) Stack(parent, layerID string) (string, error) {
 		}
 	}
 	return nl.ID, nil
+}
+
+// spoolDiff copies a layer's diff to an unlinked file in the scratch area:
+// storage holds its layer lock while a diff streams, so the diff cannot
+// feed PutLayer, which takes the same lock to write.
+func (s *Store) spoolDiff(layerID string) (*os.File, error) {
+	dir, err := s.scratch.tmp()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "link-")
+	if err != nil {
+		return nil, fmt.Errorf("spooling layer %s: %w", shortID(layerID), err)
+	}
+	os.Remove(f.Name())
+	rc, err := diffLayer(s.store, layerID)
+	if err == nil {
+		_, err = io.Copy(f, rc)
+		rc.Close()
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("spooling layer %s: %w", shortID(layerID), err)
+	}
+	return f, nil
 }

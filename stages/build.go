@@ -38,6 +38,10 @@ type Options struct {
 	Jobs              int    // concurrent stages; <= 0 means no limit
 	IgnoreFile        string
 	Out, Err          io.Writer
+
+	// Named build contexts (--build-context NAME=VALUE): a directory,
+	// docker-image://REF or oci-layout://DIR[:TAG], by name.
+	BuildContexts map[string]string
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

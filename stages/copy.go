@@ -52,32 +52,42 @@ func (st *stageState) add(ctx context.Context, c *instructions.AddCommand) error
 		excludes: c.ExcludePatterns, extract: c.Unpack == nil || *c.Unpack, link: c.Link})
 }
 
-// copySource resolves --from: a stage of this build (mounted on a throwaway
-// layer so the source can never be written), an image, or the context.
+// copySource resolves --from, the one place that maps a name to what it
+// names: a stage of this build (mounted on a throwaway layer so the source
+// can never be written), a --build-context, an image, or with no name the
+// build context.
 func (st *stageState) copySource(ctx context.Context, from string) (copySource, error) {
 	if from == "" {
 		return copySource{root: st.b.opts.ContextDir, ignore: st.b.ignore, fromContext: true, release: func() {}}, nil
 	}
-	var top, key string
 	if s, ok := st.node.copyFrom[from]; ok {
-		top, key = st.b.results[s].top, st.b.results[s].key
-	} else {
-		name, err := st.expand(from)
-		if err != nil {
-			return copySource{}, err
-		}
-		id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
-		if err != nil {
-			return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile nor an image that could be found: %w", name, err)
-		}
-		img, err := st.b.store.Image(id)
-		if err != nil {
-			return copySource{}, err
-		}
-		top, key = img.TopLayer, "image:"+img.ID
+		r := st.b.results[s]
+		src, err := st.mountReadOnly(r.top)
+		src.key = r.key
+		return src, err
 	}
-	src, err := st.mountReadOnly(top)
-	src.key = key
+	name, err := st.expand(from)
+	if err != nil {
+		return copySource{}, err
+	}
+	if nc := st.b.namedContext(name); nc != nil {
+		return st.contextSource(ctx, nc)
+	}
+	return st.imageSource(ctx, name)
+}
+
+// imageSource mounts an image, pulled per --pull, as a COPY source.
+func (st *stageState) imageSource(ctx context.Context, name string) (copySource, error) {
+	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
+	if err != nil {
+		return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile, a --build-context nor an image that could be found: %w", name, err)
+	}
+	img, err := st.b.store.Image(id)
+	if err != nil {
+		return copySource{}, err
+	}
+	src, err := st.mountReadOnly(img.TopLayer)
+	src.key = "image:" + img.ID
 	return src, err
 }
 

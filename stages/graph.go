@@ -17,6 +17,10 @@ type node struct {
 	baseStage *Stage // set when FROM names an earlier stage
 	copyFrom  map[string]*Stage
 	deps      []*Stage
+
+	// --build-context (named build contexts)
+	context     *namedContext // replaces this stage, which runs nothing of its own
+	baseContext *namedContext // FROM names this context
 }
 
 // graph resolves every stage's FROM and --from references. A reference to a

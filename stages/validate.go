@@ -19,8 +19,8 @@ func (b *builder) validate() error {
 		run[s] = true
 	}
 	for _, s := range b.plan.Stages {
-		if !run[s] {
-			continue
+		if !run[s] || b.nodes[s].context != nil {
+			continue // not run, or replaced by a --build-context
 		}
 		for _, c := range s.Commands {
 			if err := refusal(c); err != nil {

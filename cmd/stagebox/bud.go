@@ -17,7 +17,7 @@ func budCommand() *cli.Command {
 		Aliases:   []string{"build", "build-using-dockerfile"},
 		Usage:     "build an image from a Dockerfile",
 		ArgsUsage: "[CONTEXT]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image (repeatable)"},
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path, or - for stdin"},
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE, or KEY to take it from the environment (repeatable)"},
@@ -32,7 +32,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		},
+		}, buildContextFlags()...),
 		Action: bud,
 	}
 }
@@ -96,6 +96,9 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 		return o, err
 	}
 	if o.Labels, err = keyValues(c.StringSlice("label"), "--label", false); err != nil {
+		return o, err
+	}
+	if err := buildContextOptions(c, &o); err != nil {
 		return o, err
 	}
 	return o, nil

@@ -43,13 +43,19 @@ func (st *stageState) copy(ctx context.Context, c *instructions.CopyCommand) err
 }
 
 func (st *stageState) add(ctx context.Context, c *instructions.AddCommand) error {
+	// Local archives are extracted unless --unpack=false; downloaded ones
+	// only with --unpack=true (BuildKit's rule).
+	extract := c.Unpack == nil || *c.Unpack
+	if len(c.SourcePaths) > 0 && isURL(c.SourcePaths[0]) {
+		extract = c.Unpack != nil && *c.Unpack
+	}
 	src, cleanup, err := st.addSources(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	return st.copyStep(ctx, c, &c.SourcesAndDest, src, copyFlags{chown: c.Chown, chmod: c.Chmod,
-		excludes: c.ExcludePatterns, extract: c.Unpack == nil || *c.Unpack, link: c.Link})
+		excludes: c.ExcludePatterns, extract: extract, link: c.Link})
 }
 
 // copySource resolves --from, the one place that maps a name to what it

@@ -140,10 +140,14 @@ func execFormWarning(c instructions.Command) string {
 	default:
 		return ""
 	}
-	if line.PrependShell && len(line.CmdLine) == 1 && strings.HasPrefix(strings.TrimSpace(line.CmdLine[0]), "[") {
+	if !line.PrependShell || len(line.CmdLine) != 1 {
+		return ""
+	}
+	// `["` or `['`: an attempt at an array; `[ -f x ]` is a shell test.
+	if l := strings.TrimSpace(line.CmdLine[0]); strings.HasPrefix(l, `["`) || strings.HasPrefix(l, `['`) {
 		name := strings.ToUpper(c.Name())
 		return fmt.Sprintf("JSON arguments recommended for %s to prevent unintended behavior related to OS signals: %s is not a valid JSON array of strings, so it runs in shell form",
-			name, excerpt(strings.TrimSpace(line.CmdLine[0])))
+			name, excerpt(l))
 	}
 	return ""
 }

@@ -46,7 +46,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 // Invalid JSON is shell form, as in docker, with one warning line naming
 // the line (BuildKit's JSONArgsRecommended wording).
 func TestParseInvalidJSONIsShellFormWithAWarning(t *testing.T) {
-	p, err := ParseDockerfile("Dockerfile", []byte("FROM a\nRUN [\"echo\", 'x']\nCMD [\"echo\", 'x']\nENTRYPOINT [\"a\",\nCMD [\"ok\"]\n"))
+	p, err := ParseDockerfile("Dockerfile", []byte("FROM a\nRUN [\"echo\", 'x']\nCMD [\"echo\", 'x']\nENTRYPOINT ['a']\nCMD [\"ok\"]\nRUN [ -f /x ] || true\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

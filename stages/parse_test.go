@@ -138,8 +138,8 @@ func TestGraphExpandsFromWithGlobalArgs(t *testing.T) {
 	}
 }
 
-func TestGraphRefusesForeignPlatform(t *testing.T) {
-	_, _, err := graphOf(t, "FROM --platform=linux/s390x a\n", nil)
+func TestValidateRefusesForeignPlatform(t *testing.T) {
+	err := validateOf(t, "FROM --platform=linux/s390x a\n", nil)
 	if err == nil || !strings.Contains(err.Error(), "Dockerfile:1: FROM: --platform=linux/s390x") {
 		t.Fatalf("err = %v", err)
 	}

@@ -22,6 +22,9 @@ func (b *builder) validate() error {
 		if !run[s] || b.nodes[s].context != nil {
 			continue // not run, or replaced by a --build-context
 		}
+		if err := b.nodes[s].refusal; err != nil {
+			return err
+		}
 		for _, c := range s.Commands {
 			if err := refusal(c); err != nil {
 				return at(b.plan.File, c, err)

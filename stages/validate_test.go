@@ -29,7 +29,7 @@ func TestValidateNamesTheFirstRefusalInFileOrder(t *testing.T) {
 	src := `FROM a AS one
 RUN true
 ADD git@example.com:org/repo.git /r
-FROM a AS two
+FROM --platform=linux/s390x a AS two
 RUN --security=insecure true
 FROM a
 COPY --from=two /x /x
@@ -42,7 +42,7 @@ COPY --from=one /y /y
 }
 
 func TestValidateSkipsStagesThatDoNotRun(t *testing.T) {
-	src := "FROM a AS unused\nADD https://example.com/r.git /r\nFROM a AS replaced\nRUN --security=insecure true\nFROM a\nCOPY --from=replaced /x /x\n"
+	src := "FROM --platform=linux/s390x a AS unused\nADD https://example.com/r.git /r\nFROM a AS replaced\nRUN --security=insecure true\nFROM a\nCOPY --from=replaced /x /x\n"
 	if err := validateOf(t, src, map[string]string{"replaced": "docker-image://b"}); err != nil {
 		t.Fatalf("err = %v, want none: one stage is not needed, the other replaced by a context", err)
 	}

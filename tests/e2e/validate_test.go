@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -27,6 +28,17 @@ COPY --from=fast /etc/passwd /b
 			wantOneLineError(t, r, "Dockerfile:4", "git")
 			wantNoStep(t, r)
 		}
+		// A foreign platform on a later FROM does not jump the queue.
+		other := "linux/arm64"
+		if runtime.GOARCH == "arm64" {
+			other = "linux/amd64"
+		}
+		r := s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nADD https://127.0.0.1:9/r.git /r\nFROM --platform="+other+" busybox\n", nil)
+		wantOneLineError(t, r, "Dockerfile:3", "git")
+		wantNoStep(t, r)
+		r = s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nFROM --platform="+other+" busybox\nCOPY --from=0 /etc/passwd /p\n", nil)
+		wantOneLineError(t, r, "Dockerfile:3", "platform")
+		wantNoStep(t, r)
 	})
 }
 

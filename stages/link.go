@@ -25,22 +25,22 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 		keyParts = append(keyParts, fmt.Sprintf("owner=%d:%d", owner.UID, owner.GID))
 	}
 	linkKey := chainKey("link", keyParts...)
+	stackKey := chainKey(st.key, "link", linkKey)
+	if st.cached(stackKey) { // this very step on this very base
+		st.addHistory(cmd, false)
+		return nil
+	}
 	layer, ok := "", false
 	if !st.b.opts.NoCache {
 		layer, ok = st.b.store.CachedLayer(linkKey)
 	}
-	if ok {
+	if ok { // the step on another base: its layer, stacked again
 		st.b.progress("--> Using cache %.12s", layer)
 	} else if layer, ok, err = st.linkLayer(linkKey, owner, fill); err != nil || !ok {
 		if err == nil {
 			st.addHistory(cmd, true) // nothing copied: no layer, as any empty step
 		}
 		return err
-	}
-	stackKey := chainKey(st.key, "link", linkKey)
-	if st.cached(stackKey) {
-		st.addHistory(cmd, false)
-		return nil
 	}
 	top, err := st.b.store.Stack(st.top, layer)
 	if err != nil {

@@ -33,7 +33,7 @@ COPY --from=fast /etc/passwd /b
 		if runtime.GOARCH == "arm64" {
 			other = "linux/amd64"
 		}
-		r := s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nADD https://127.0.0.1:9/r.git /r\nFROM --platform="+other+" busybox\n", nil)
+		r := s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nADD https://127.0.0.1:9/r.git /r\nFROM --platform="+other+" busybox\nCOPY --from=0 /etc/passwd /p\n", nil)
 		wantOneLineError(t, r, "Dockerfile:3", "git")
 		wantNoStep(t, r)
 		r = s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nFROM --platform="+other+" busybox\nCOPY --from=0 /etc/passwd /p\n", nil)

@@ -26,15 +26,12 @@ func (st *stageState) addSources(ctx context.Context, c *instructions.AddCommand
 			urls++
 		}
 	}
+	if err := addRefusal(c, true); err != nil { // after expansion: an ARG may have made a URL
+		return copySource{}, nil, err
+	}
 	if urls == 0 {
-		if c.Checksum != "" {
-			return copySource{}, nil, fmt.Errorf("--checksum applies only to URL sources")
-		}
 		src, err := st.copySource(ctx, "")
 		return src, func() {}, err
-	}
-	if urls != len(c.SourcePaths) {
-		return copySource{}, nil, fmt.Errorf("ADD cannot mix URLs and local files: split it into two ADD instructions")
 	}
 	dir, err := os.MkdirTemp(st.b.runDir, "add-")
 	if err != nil {
@@ -50,10 +47,6 @@ func (st *stageState) addSources(ctx context.Context, c *instructions.AddCommand
 		c.SourcePaths[i] = name
 	}
 	return copySource{root: dir, fromContext: true, release: func() {}}, cleanup, nil
-}
-
-func isURL(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
 }
 
 // download fetches u into dir under the URL's base name, verifying a

@@ -42,6 +42,9 @@ type Options struct {
 	// RUN --mount=type=secret and type=ssh (issue 12): bud --secret and --ssh.
 	Secrets map[string]SecretSource // by id
 	SSH     map[string][]string     // by id: one agent socket, or private key files an agent is made for
+	// Named build contexts (--build-context NAME=VALUE): a directory,
+	// docker-image://REF or oci-layout://DIR[:TAG], by name.
+	BuildContexts map[string]string
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -58,6 +61,9 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	plan, err := ParseDockerfile(filepath.Base(path), content)
 	if err != nil {
 		return "", err
+	}
+	for _, w := range plan.Warnings {
+		warn(o.Err, "%s", w)
 	}
 	b, err := newBuilder(ctx, st, o, plan, path)
 	if err != nil {
@@ -156,6 +162,12 @@ func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) 
 		}
 	}
 	return id, nil
+}
+
+// warn prints one warning line on the build's error stream: a notice the
+// user should read whatever --log-level says, in one line a CI log keeps.
+func warn(w io.Writer, format string, a ...any) {
+	fmt.Fprintf(w, "WARNING: "+format+"\n", a...)
 }
 
 // newLexer gives each stage its own lexer: BuildKit's Lex is not safe for

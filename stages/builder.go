@@ -29,6 +29,8 @@ type builder struct {
 	ignore  []string
 	runDir  string // per-build scratch space under the store's run root
 
+	contexts map[string]*namedContext // --build-context, by contextKey
+
 	// committed are the stages whose layers the image is made of: the
 	// target and the stages it is FROM. The others are only copied from.
 	committed map[*Stage]bool
@@ -84,10 +86,17 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	if b.nodes, err = plan.graph(b.global, lex); err != nil {
 		return nil, err
 	}
+	if b.contexts, err = parseBuildContexts(o.BuildContexts); err != nil {
+		return nil, err
+	}
+	b.applyContexts()
 	if b.target, err = plan.target(o.Target); err != nil {
 		return nil, err
 	}
 	b.order = needed(b.nodes, b.target)
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
 	b.committed = map[*Stage]bool{}
 	for s := b.target; s != nil; s = b.nodes[s].baseStage {
 		b.committed[s] = true

@@ -17,71 +17,84 @@ import (
 // image's rootfs, with the release of whatever was mounted for it.
 type copySource struct {
 	root        string
-	key         string // cache key of a stage or image source; "" for the context (hashed by content)
+	ignore      []string // .dockerignore patterns of a context source
+	key         string   // cache key of a stage or image source; "" for the context (hashed by content)
 	fromContext bool
 	release     func()
 }
 
+// copyFlags are the COPY/ADD flags that shape what is copied.
+type copyFlags struct {
+	chown, chmod string
+	excludes     []string // --exclude, matched below each source
+	extract      bool     // ADD: local archives are extracted
+	parents      bool     // COPY --parents
+	link         bool     // --link: the layer is built on scratch and stacked
+}
+
 func (st *stageState) copy(ctx context.Context, c *instructions.CopyCommand) error {
-	if c.Parents {
-		return unsupportedFlag("COPY --parents")
-	}
 	src, err := st.copySource(ctx, c.From)
 	if err != nil {
 		return err
 	}
 	defer src.release()
-	return st.copyStep(ctx, c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, false)
+	return st.copyStep(ctx, c, &c.SourcesAndDest, src, copyFlags{chown: c.Chown, chmod: c.Chmod,
+		excludes: c.ExcludePatterns, parents: c.Parents, link: c.Link})
 }
 
 func (st *stageState) add(ctx context.Context, c *instructions.AddCommand) error {
-	if c.KeepGitDir != nil {
-		return unsupportedFlag("ADD --keep-git-dir")
-	}
+	// Local archives are extracted unless --unpack=false; downloaded ones
+	// only with --unpack=true (BuildKit's rule).
 	extract := c.Unpack == nil || *c.Unpack
+	if len(c.SourcePaths) > 0 && isURL(c.SourcePaths[0]) {
+		extract = c.Unpack != nil && *c.Unpack
+	}
 	src, cleanup, err := st.addSources(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	return st.copyStep(ctx, c, &c.SourcesAndDest, src, c.Chown, c.Chmod, c.ExcludePatterns, extract)
+	return st.copyStep(ctx, c, &c.SourcesAndDest, src, copyFlags{chown: c.Chown, chmod: c.Chmod,
+		excludes: c.ExcludePatterns, extract: extract, link: c.Link})
 }
 
-// copySource resolves --from: a stage of this build (mounted on a throwaway
-// layer so the source can never be written), an image, or the context.
+// copySource resolves --from, the one place that maps a name to what it
+// names: a stage of this build (mounted on a throwaway layer so the source
+// can never be written), a --build-context, an image, or with no name the
+// build context.
 func (st *stageState) copySource(ctx context.Context, from string) (copySource, error) {
 	if from == "" {
-		return copySource{root: st.b.opts.ContextDir, fromContext: true, release: func() {}}, nil
+		return copySource{root: st.b.opts.ContextDir, ignore: st.b.ignore, fromContext: true, release: func() {}}, nil
 	}
-	top, key, err := st.resolveFrom(ctx, from)
-	if err != nil {
-		return copySource{}, err
-	}
-	src, err := st.mountReadOnly(top)
-	src.key = key
-	return src, err
-}
-
-// resolveFrom finds what a --from (COPY, ADD, RUN --mount) names: a stage
-// of this build, else an image. It returns the layer stack's top and its
-// cache key without mounting anything.
-func (st *stageState) resolveFrom(ctx context.Context, from string) (top, key string, err error) {
 	if s, ok := st.node.copyFrom[from]; ok {
-		return st.b.results[s].top, st.b.results[s].key, nil
+		r := st.b.results[s]
+		src, err := st.mountReadOnly(r.top)
+		src.key = r.key
+		return src, err
 	}
 	name, err := st.expand(from)
 	if err != nil {
-		return "", "", err
+		return copySource{}, err
 	}
+	if nc := st.b.namedContext(name); nc != nil {
+		return st.contextSource(ctx, nc)
+	}
+	return st.imageSource(ctx, name)
+}
+
+// imageSource mounts an image, pulled per --pull, as a COPY source.
+func (st *stageState) imageSource(ctx context.Context, name string) (copySource, error) {
 	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
 	if err != nil {
-		return "", "", fmt.Errorf("--from=%s is neither a stage of this Dockerfile nor an image that could be found: %w", name, err)
+		return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile, a --build-context nor an image that could be found: %w", name, err)
 	}
 	img, err := st.b.store.Image(id)
 	if err != nil {
-		return "", "", err
+		return copySource{}, err
 	}
-	return img.TopLayer, "image:" + img.ID, nil
+	src, err := st.mountReadOnly(img.TopLayer)
+	src.key = "image:" + img.ID
+	return src, err
 }
 
 // mountReadOnly mounts a copy-on-write view of the layer stack ending at top.
@@ -103,38 +116,69 @@ func (st *stageState) mountReadOnly(top string) (copySource, error) {
 
 // copyStep copies sources into a new layer; heredoc sources (`COPY <<EOF
 // /file`) are written to a scratch directory first and copied from there.
-func (st *stageState) copyStep(ctx context.Context, cmd instructions.Command, sd *instructions.SourcesAndDest, src copySource,
-	chown, chmod string, excludes []string, extract bool) error {
-	mode, err := parseChmod(chmod)
+func (st *stageState) copyStep(ctx context.Context, cmd instructions.Command, sd *instructions.SourcesAndDest, src copySource, f copyFlags) error {
+	mode, err := parseChmod(f.chmod)
 	if err != nil {
 		return err
 	}
+	st.clampNotices(cmd, sd.SourcePaths, src.fromContext)
 	dest := st.destPath(sd.DestPath)
-	spec := unpack.CopySpec{SrcRoot: src.root, Sources: sd.SourcePaths, Dest: dest,
-		FromContext: src.fromContext, Chmod: mode, Extract: extract, Excludes: excludes}
-	if src.fromContext {
-		spec.Excludes = append(append([]string(nil), st.b.ignore...), excludes...)
-	}
-	key, err := st.copyKey(ctx, cmd, sd, spec, src, chown)
+	spec := unpack.CopySpec{SrcRoot: src.root, Sources: sd.SourcePaths, Dest: dest, FromContext: src.fromContext,
+		Chmod: mode, Extract: f.extract, Excludes: src.ignore, SourceExcludes: f.excludes, Parents: f.parents}
+	key, err := st.copyKey(ctx, cmd, sd, spec, src, f.chown)
 	if err != nil {
 		return err
 	}
-	return st.fsStep(cmd, key, func(root string) (bool, error) {
-		spec.DstRoot = root
-		if chown != "" {
-			u, err := unpack.ResolveUser(root, chown)
-			if err != nil {
-				return false, fmt.Errorf("--chown=%s: %w", chown, err)
-			}
-			spec.Chown = &unpack.Owner{UID: u.UID, GID: u.GID}
-		}
+	fill := func(root string, owner *unpack.Owner) (bool, error) {
+		spec.DstRoot, spec.Chown = root, owner
 		if len(sd.SourcePaths) > 0 {
 			if err := unpack.CopyContext(ctx, spec); err != nil {
 				return false, err
 			}
 		}
 		return true, st.copyHeredocs(sd, spec)
+	}
+	if f.link {
+		return st.linkStep(cmd, key, f.chown, fill)
+	}
+	return st.fsStep(cmd, key, func(root string) (bool, error) {
+		var owner *unpack.Owner
+		if f.chown != "" {
+			if owner, err = chownOwner(root, f.chown); err != nil {
+				return false, err
+			}
+		}
+		return fill(root, owner)
 	})
+}
+
+// chownOwner resolves --chown against the /etc/passwd and /etc/group of
+// the rootfs at root. A numeric user without a group takes gid = uid,
+// BuildKit's rule (buildah's and docker's classic builder's too).
+func chownOwner(root, chown string) (*unpack.Owner, error) {
+	if uid, err := strconv.ParseUint(chown, 10, 31); err == nil {
+		return &unpack.Owner{UID: int(uid), GID: int(uid)}, nil
+	}
+	u, err := unpack.ResolveUser(root, chown)
+	if err != nil {
+		return nil, fmt.Errorf("--chown=%s: %w", chown, err)
+	}
+	return &unpack.Owner{UID: u.UID, GID: u.GID}, nil
+}
+
+// clampNotices says, once per source, that a source climbing above its
+// root is read inside it, as docker reads it.
+func (st *stageState) clampNotices(cmd instructions.Command, sources []string, fromContext bool) {
+	where := "the build context"
+	if !fromContext {
+		where = "the --from root"
+	}
+	for _, s := range sources {
+		if rel, clamped := unpack.CleanSource(s); clamped {
+			warn(st.b.opts.Err, "%s:%d: %s: source %q is above %s; reading %q inside it, as docker does",
+				st.b.plan.File, startLine(cmd.Location()), strings.ToUpper(cmd.Name()), s, where, rel)
+		}
+	}
 }
 
 // copyKey identifies a COPY/ADD for the cache: context sources by the
@@ -171,6 +215,7 @@ func (st *stageState) copyHeredocs(sd *instructions.SourcesAndDest, spec unpack.
 	}
 	defer os.RemoveAll(dir)
 	spec.SrcRoot, spec.FromContext, spec.Excludes, spec.Sources, spec.Extract = dir, true, nil, nil, false
+	spec.SourceExcludes, spec.Parents = nil, false
 	for _, c := range sd.SourceContents {
 		name := path.Base(c.Path)
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(c.Data), 0o644); err != nil {

@@ -26,6 +26,9 @@ func (st *stageState) dispatch(ctx context.Context, cmd instructions.Command) er
 			}
 		}
 	}
+	if err := refusal(cmd); err != nil { // ONBUILD triggers were not validated before the build
+		return err
+	}
 	st.progress("%s", historyText(cmd))
 	switch c := cmd.(type) {
 	case *instructions.RunCommand:

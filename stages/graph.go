@@ -17,6 +17,11 @@ type node struct {
 	baseStage *Stage // set when FROM names an earlier stage
 	copyFrom  map[string]*Stage
 	deps      []*Stage
+	refusal   error // what stagebox refuses in the FROM line (a foreign --platform)
+
+	// --build-context (named build contexts)
+	context     *namedContext // replaces this stage, which runs nothing of its own
+	baseContext *namedContext // FROM names this context
 }
 
 // graph resolves every stage's FROM and --from references. A reference to a
@@ -33,8 +38,9 @@ func (p *Plan) graph(global map[string]string, lex *shell.Lex) (map[*Stage]*node
 		if base == "" {
 			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: fmt.Errorf("base name %q expands to an empty string", s.Base)}
 		}
+		// Refused by validate, in file order, and only if the stage runs.
 		if err := checkPlatform(s.Platform, lex, env); err != nil {
-			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: err}
+			n.refusal = &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: err}
 		}
 		n.base = base
 		if bs, ok := p.lookupName(base, s.Index); ok {

@@ -29,20 +29,28 @@ func bindSource(m *instructions.Mount) (string, error) {
 }
 
 // bindKey is the cache key of what a bind mount shows: the content digest
-// of the context path, or the key of the stage or image it comes from.
+// of the context path (the build context or a named one), or the key of
+// the stage or image it comes from.
 func (st *stageState) bindKey(ctx context.Context, m *instructions.Mount) (string, error) {
 	src, err := bindSource(m)
 	if err != nil {
 		return "", err
 	}
-	if m.From != "" {
-		_, key, err := st.resolveFrom(ctx, m.From)
-		return "from=" + key + " source=" + src, err
+	if s, ok := st.node.copyFrom[m.From]; ok && m.From != "" {
+		return "from=" + st.b.results[s].key + " source=" + src, nil
 	}
-	if _, err := contextPath(st.b.opts.ContextDir, src); err != nil {
+	from, err := st.copySource(ctx, m.From)
+	if err != nil {
 		return "", err
 	}
-	spec := unpack.CopySpec{SrcRoot: st.b.opts.ContextDir, Sources: []string{src}, FromContext: true, Dest: "/", Excludes: st.b.ignore}
+	defer from.release()
+	if !from.fromContext {
+		return "from=" + from.key + " source=" + src, nil
+	}
+	if _, err := contextPath(from.root, src); err != nil {
+		return "", err
+	}
+	spec := unpack.CopySpec{SrcRoot: from.root, Sources: []string{src}, FromContext: true, Dest: "/", Excludes: from.ignore}
 	d, err := unpack.DigestContext(ctx, spec)
 	if err != nil {
 		return "", fmt.Errorf("--mount source=%s: %w", m.Source, err)
@@ -59,20 +67,21 @@ func (st *stageState) attachBind(ctx context.Context, r *runMounts, m *instructi
 	if err != nil {
 		return err
 	}
-	if m.From == "" {
-		host, err := contextPath(st.b.opts.ContextDir, src)
-		if err != nil {
-			return err
-		}
-		if !m.ReadOnly || len(st.b.ignore) > 0 {
-			return st.attachContextCopy(ctx, r, m, src, host)
-		}
-		r.add(sandbox.Mount{Source: host, Destination: m.Target, ReadOnly: true}, nil)
-		return nil
-	}
 	from, err := st.copySource(ctx, m.From)
 	if err != nil {
 		return err
+	}
+	if from.fromContext {
+		defer from.release()
+		host, err := contextPath(from.root, src)
+		if err != nil {
+			return err
+		}
+		if !m.ReadOnly || len(from.ignore) > 0 {
+			return st.attachContextCopy(ctx, r, m, from, src, host)
+		}
+		r.add(sandbox.Mount{Source: host, Destination: m.Target, ReadOnly: true}, nil)
+		return nil
 	}
 	host, err := securejoin.SecureJoin(from.root, src)
 	if err == nil {
@@ -86,16 +95,17 @@ func (st *stageState) attachBind(ctx context.Context, r *runMounts, m *instructi
 	return nil
 }
 
-// attachContextCopy binds a private copy of a context path: for rw, and
+// attachContextCopy binds a private copy of a context path (the build
+// context's or a named one's): for rw, and
 // whenever .dockerignore patterns exist, since what they exclude must not
 // show in a mount of the context any more than in a COPY of it.
-func (st *stageState) attachContextCopy(ctx context.Context, r *runMounts, m *instructions.Mount, src, host string) error {
+func (st *stageState) attachContextCopy(ctx context.Context, r *runMounts, m *instructions.Mount, from copySource, src, host string) error {
 	dir, err := os.MkdirTemp(st.b.runDir, "bind-")
 	if err != nil {
 		return fmt.Errorf("--mount: %w", err)
 	}
 	release := func() { os.RemoveAll(dir) }
-	spec := unpack.CopySpec{SrcRoot: st.b.opts.ContextDir, Sources: []string{src}, FromContext: true, DstRoot: dir, Dest: "/", Excludes: st.b.ignore}
+	spec := unpack.CopySpec{SrcRoot: from.root, Sources: []string{src}, FromContext: true, DstRoot: dir, Dest: "/", Excludes: from.ignore}
 	if err := unpack.CopyContext(ctx, spec); err != nil {
 		release()
 		return fmt.Errorf("--mount source=%s: %w", m.Source, err)

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ type Plan struct {
 	Escape   rune
 	MetaArgs []instructions.ArgCommand
 	Stages   []*Stage
+	Warnings []string // one line each, naming file and line, for the build to print
 }
 
 // Stage is one FROM block of the Dockerfile.
@@ -37,21 +39,22 @@ const maxDockerfileSize = 16 << 20
 // buffer, less the newline).
 const maxLineSize = 65535
 
-// longLine is the 1-based number of the first line BuildKit's parser
-// cannot read, or 0. The parser reports such a line as line 1 whatever its
-// place.
-func longLine(content []byte) int {
+// longLine finds the first line BuildKit's parser cannot read: its 1-based
+// number and length, or 0. The parser itself reports such a line as line 1
+// whatever its place, or, for a file that is one long line, as a file with
+// no instructions.
+func longLine(content []byte) (line, length int) {
 	for n := 1; len(content) > 0; n++ {
 		end := bytes.IndexByte(content, '\n')
 		if end < 0 {
 			end = len(content)
 		}
-		if end >= maxLineSize {
-			return n
+		if end > maxLineSize {
+			return n, end
 		}
 		content = content[min(end+1, len(content)):]
 	}
-	return 0
+	return 0, 0
 }
 
 // ParseDockerfile parses content with BuildKit's parser and instruction
@@ -63,11 +66,11 @@ func ParseDockerfile(file string, content []byte) (*Plan, error) {
 	if bytes.IndexByte(content, 0) >= 0 {
 		return nil, &Error{File: file, Err: fmt.Errorf("file contains NUL bytes: not a Dockerfile")}
 	}
+	if line, length := longLine(content); line > 0 {
+		return nil, &Error{File: file, Line: line, Err: fmt.Errorf("line is %d bytes long, longer than the %d bytes a Dockerfile line may have: split it with a backslash at the end of each part", length, maxLineSize)}
+	}
 	res, err := parser.Parse(bytes.NewReader(content))
 	if err != nil {
-		if line := longLine(content); line > 0 && strings.Contains(err.Error(), "line greater than max allowed size") {
-			return nil, &Error{File: file, Line: line, Err: fmt.Errorf("line is longer than %d bytes", maxLineSize)}
-		}
 		return nil, parseFailure(file, err)
 	}
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
@@ -81,8 +84,8 @@ func ParseDockerfile(file string, content []byte) (*Plan, error) {
 	for i := range stages {
 		s := stages[i]
 		for _, c := range s.Commands {
-			if err := checkExecForm(c); err != nil {
-				return nil, at(file, c, err)
+			if w := execFormWarning(c); w != "" {
+				p.Warnings = append(p.Warnings, at(file, c, errors.New(w)).Error())
 			}
 		}
 		p.Stages = append(p.Stages, &Stage{
@@ -119,11 +122,13 @@ func (s *Stage) Label() string {
 	return strconv.Itoa(s.Index)
 }
 
-// checkExecForm refuses a command line that starts like a JSON exec form
-// but is not valid JSON. BuildKit quietly runs such a line as shell form,
-// which turns a typo into a confusing "not found" at run time; a line
-// starting with `["` is never a sensible shell command, so say so here.
-func checkExecForm(c instructions.Command) error {
+// execFormWarning is the warning for a command line that starts like a
+// JSON exec form but is not valid JSON. Docker and BuildKit run such a
+// line in shell form, and so does stagebox, but a line starting with `["`
+// is rarely meant as a shell command: say so, in the words of BuildKit's
+// JSONArgsRecommended check, rather than leave a typo to a confusing
+// "not found" at run time.
+func execFormWarning(c instructions.Command) string {
 	var line instructions.ShellDependantCmdLine
 	switch x := c.(type) {
 	case *instructions.RunCommand:
@@ -133,10 +138,16 @@ func checkExecForm(c instructions.Command) error {
 	case *instructions.EntrypointCommand:
 		line = x.ShellDependantCmdLine
 	default:
-		return nil
+		return ""
 	}
-	if line.PrependShell && len(line.CmdLine) == 1 && strings.HasPrefix(strings.TrimSpace(line.CmdLine[0]), `["`) {
-		return fmt.Errorf("malformed JSON in exec form: %s (write a valid JSON array of strings, or drop the brackets for shell form)", excerpt(strings.TrimSpace(line.CmdLine[0])))
+	if !line.PrependShell || len(line.CmdLine) != 1 {
+		return ""
 	}
-	return nil
+	// `["` or `['`: an attempt at an array; `[ -f x ]` is a shell test.
+	if l := strings.TrimSpace(line.CmdLine[0]); strings.HasPrefix(l, `["`) || strings.HasPrefix(l, `['`) {
+		name := strings.ToUpper(c.Name())
+		return fmt.Sprintf("JSON arguments recommended for %s to prevent unintended behavior related to OS signals: %s is not a valid JSON array of strings, so it runs in shell form",
+			name, excerpt(l))
+	}
+	return ""
 }

@@ -17,7 +17,9 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"unknown instruction", "FROM busybox\nRUN true\nFROBNICATE x\n", "Dockerfile:3: unknown instruction: FROBNICATE"},
 		{"empty file", "", "Dockerfile: "},
 		{"no FROM", "RUN true\n", "Dockerfile:1: "},
-		{"malformed exec form", "FROM a\nCMD [\"a\",\n", "Dockerfile:2: CMD: malformed JSON in exec form"},
+		{"exec form of non-strings", "FROM a\nCMD [\"a\", 1]\n", "Dockerfile:2: "},
+		{"one 1 MiB line", strings.Repeat("x", 1<<20), "Dockerfile:1: line is 1048576 bytes long, longer than the 65535 bytes a Dockerfile line may have"},
+		{"a long third line", "FROM a\nRUN true\nRUN " + strings.Repeat("y", 70000) + "\n", "Dockerfile:3: line is 70004 bytes long"},
 		{"binary garbage", "FROM a\n\x00\x01\x02", "NUL bytes"},
 		{"unterminated heredoc", "FROM a\nRUN <<EOF\necho hi\n", "Dockerfile:"},
 	}
@@ -38,6 +40,23 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 				t.Fatalf("error %q does not contain %q on one line", err, c.want)
 			}
 		})
+	}
+}
+
+// Invalid JSON is shell form, as in docker, with one warning line naming
+// the line (BuildKit's JSONArgsRecommended wording).
+func TestParseInvalidJSONIsShellFormWithAWarning(t *testing.T) {
+	p, err := ParseDockerfile("Dockerfile", []byte("FROM a\nRUN [\"echo\", 'x']\nCMD [\"echo\", 'x']\nENTRYPOINT ['a']\nCMD [\"ok\"]\nRUN [ -f /x ] || true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) != 3 {
+		t.Fatalf("warnings = %q, want 3", p.Warnings)
+	}
+	for i, want := range []string{"Dockerfile:2: RUN: JSON arguments recommended for RUN", "Dockerfile:3: CMD: JSON arguments recommended for CMD", "Dockerfile:4: ENTRYPOINT: "} {
+		if !strings.HasPrefix(p.Warnings[i], want) || strings.Contains(p.Warnings[i], "\n") {
+			t.Errorf("warning %d = %q, want it to start %q", i, p.Warnings[i], want)
+		}
 	}
 }
 
@@ -119,8 +138,8 @@ func TestGraphExpandsFromWithGlobalArgs(t *testing.T) {
 	}
 }
 
-func TestGraphRefusesForeignPlatform(t *testing.T) {
-	_, _, err := graphOf(t, "FROM --platform=linux/s390x a\n", nil)
+func TestValidateRefusesForeignPlatform(t *testing.T) {
+	err := validateOf(t, "FROM --platform=linux/s390x a\n", nil)
 	if err == nil || !strings.Contains(err.Error(), "Dockerfile:1: FROM: --platform=linux/s390x") {
 		t.Fatalf("err = %v", err)
 	}

@@ -34,10 +34,7 @@ func (e *exitError) Error() string {
 }
 
 func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error {
-	network, err := st.runNetwork(c)
-	if err != nil {
-		return err
-	}
+	network := st.runNetwork(c)
 	mounts := instructions.GetMounts(c)
 	if err := st.checkMounts(mounts); err != nil {
 		return err

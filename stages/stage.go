@@ -31,6 +31,9 @@ type stageState struct {
 func (b *builder) runStage(ctx context.Context, s *Stage) error {
 	st := &stageState{b: b, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
 	cmds := s.Commands
+	if st.node.context != nil {
+		cmds = nil // replaced by the build context of its name
+	}
 	st.steps = len(cmds) + 1
 	st.progress("FROM %s", st.fromText())
 	triggers, err := st.from(ctx)
@@ -56,6 +59,9 @@ func (b *builder) runStage(ctx context.Context, s *Stage) error {
 }
 
 func (st *stageState) fromText() string {
+	if nc := st.node.context; nc != nil {
+		return fmt.Sprintf("%s (--build-context %s replaces this stage)", st.node.base, nc.name)
+	}
 	t := st.node.base
 	if st.stage.Name != "" {
 		t += " AS " + st.stage.Name
@@ -74,28 +80,64 @@ func (st *stageState) progress(format string, a ...any) {
 // base image's ONBUILD triggers, which run before the stage's own steps.
 func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) {
 	n := st.node
+	var err error
 	switch {
+	case n.context != nil:
+		// A stage replaced by a context runs nothing of its own, triggers included.
+		return nil, st.startFromContext(ctx, n.context)
 	case n.baseStage != nil:
 		r := st.b.results[n.baseStage]
 		st.top, st.cfg, st.key = r.top, cloneSpec(r.cfg), r.key
-	case strings.EqualFold(n.base, "scratch"):
-		st.key = "scratch"
-		st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
+	case n.baseContext != nil:
+		err = st.startFromContext(ctx, n.baseContext)
 	default:
-		id, err := st.b.puller.Pull(ctx, n.base, st.b.opts.Pull)
-		if err != nil {
-			return nil, err
-		}
-		img, err := st.b.store.Image(id)
-		if err != nil {
-			return nil, err
-		}
-		st.top, st.cfg, st.key = img.TopLayer, cloneSpec(img.Config), "image:"+img.ID
-		fixBaseHistory(&st.cfg)
+		err = st.startFromImage(ctx, n.base)
+	}
+	if err != nil {
+		return nil, err
 	}
 	triggers, err := parseTriggers(st.cfg.Config.OnBuild)
 	st.cfg.Config.OnBuild = nil
 	return triggers, err
+}
+
+// startFromImage starts the stage on an image, pulled per --pull, or on
+// nothing for scratch.
+func (st *stageState) startFromImage(ctx context.Context, name string) error {
+	if strings.EqualFold(name, "scratch") {
+		st.startEmpty()
+		return nil
+	}
+	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
+	if err != nil {
+		return err
+	}
+	img, err := st.b.store.Image(id)
+	if err != nil {
+		return err
+	}
+	st.top, st.cfg, st.key = img.TopLayer, cloneSpec(img.Config), "image:"+img.ID
+	fixBaseHistory(&st.cfg)
+	st.defaultPath()
+	return nil
+}
+
+// startEmpty starts the stage on no layers with the config docker and
+// BuildKit give an empty image: the host platform, WorkingDir "/" and the
+// default PATH.
+func (st *stageState) startEmpty() {
+	st.top, st.key = "", "scratch"
+	st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
+	st.cfg.Config.WorkingDir = "/"
+	st.defaultPath()
+}
+
+// defaultPath gives the stage a PATH when its base has none, as BuildKit
+// does for every stage.
+func (st *stageState) defaultPath() {
+	if _, ok := lookupEnv(st.cfg.Config.Env, "PATH"); !ok {
+		st.cfg.Config.Env = append(st.cfg.Config.Env, "PATH="+defaultPath)
+	}
 }
 
 // fixBaseHistory makes a base image's history agree with its layers: some
@@ -119,10 +161,14 @@ func fixBaseHistory(cfg *layers.ImageSpec) {
 
 // addHistory records a step; empty marks metadata-only steps.
 func (st *stageState) addHistory(cmd instructions.Command, empty bool) {
+	st.addHistoryText(historyText(cmd), empty)
+}
+
+func (st *stageState) addHistoryText(text string, empty bool) {
 	now := st.b.now()
 	st.cfg.History = append(st.cfg.History, ocispec.History{
 		Created:    &now,
-		CreatedBy:  historyText(cmd),
+		CreatedBy:  text,
 		Comment:    "stagebox",
 		EmptyLayer: empty,
 	})
@@ -141,9 +187,15 @@ func historyText(cmd instructions.Command) string {
 // so a stage never stacks on a half-made layer; fn reporting no change drops
 // the layer too and the step costs no layer.
 func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn func(root string) (changed bool, err error)) error {
+	return st.fsStepText(historyText(cmd), keyParts, fn)
+}
+
+// fsStepText is fsStep for a step that is not an instruction (a named
+// build context's files); text is its history entry.
+func (st *stageState) fsStepText(text string, keyParts []string, fn func(root string) (changed bool, err error)) error {
 	key := chainKey(st.key, keyParts...)
 	if st.cached(key) {
-		st.addHistory(cmd, false)
+		st.addHistoryText(text, false)
 		return nil
 	}
 	id, err := st.b.store.NewLayer(st.top)
@@ -163,17 +215,10 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 		return err
 	}
 	if !changed {
-		st.addHistory(cmd, true)
+		st.addHistoryText(text, true)
 		return nil
 	}
-	var opts []layers.CacheOption
-	if !st.b.committed[st.stage] {
-		opts = append(opts, layers.NotForCommit()) // sealing it would read it all for nothing
-	}
-	if st.b.opts.NoCache {
-		opts = append(opts, layers.TakeOver()) // use the fresh result, not the old entry
-	}
-	entry, err := st.b.store.RecordCache(id, key, opts...)
+	entry, err := st.b.store.RecordCache(id, key, st.cacheOptions(false)...)
 	if err != nil {
 		return err
 	}
@@ -181,7 +226,7 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 		st.b.keep(id)
 	}
 	st.top, st.key = entry, key
-	st.addHistory(cmd, false)
+	st.addHistoryText(text, false)
 	return nil
 }
 

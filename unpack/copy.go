@@ -26,6 +26,10 @@ type CopySpec struct {
 	FromContext bool         // sources come from the build context
 	Chmod       *os.FileMode // applied to copied files and directories; both os.ModeSetuid and 0o4000 forms are accepted
 	Extract     bool         // ADD: extract local archives (tar, gz, bz2, xz, zstd) instead of copying them
+
+	// COPY/ADD --exclude and --parents (issue 12).
+	SourceExcludes []string // --exclude patterns, matched below each source (not from SrcRoot), apart from Excludes
+	Parents        bool     // --parents: keep each source's path (after a "/./" pivot) under Dest
 }
 
 // Owner is a numeric owner inside the destination image.
@@ -66,6 +70,13 @@ func CopyContext(ctx context.Context, spec CopySpec) error {
 	dest := filepath.Clean("/" + spec.Dest)
 	intoDir := wantDir || w.isDir(dest)
 	for i, m := range ms {
+		if m.parents != "" {
+			// --parents: the source's own path, below the pivot, names where it goes.
+			if err := c.copyMatch(i, m, filepath.Join(dest, m.parents), false); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := c.copyMatch(i, m, dest, intoDir); err != nil {
 			return err
 		}

@@ -103,16 +103,24 @@ func TestCopySourceSymlinkResolvesInsideStageRoot(t *testing.T) {
 	assertContent(t, filepath.Join(dst, "sh"), "bb")
 }
 
-func TestCopyDotDotSourceIsRejected(t *testing.T) {
+// A source climbing above the context is clamped to it, as docker does:
+// "../outside/secret" is the context's own outside/secret, never the
+// directory beside it.
+func TestCopyDotDotSourceStaysInTheContext(t *testing.T) {
+	tolerateChown(t)
 	ctx, dst := roots(t)
-	outsideDir(t, dst)
-	for _, src := range []string{"../outside/secret", "..", "a/../../outside"} {
+	out := outsideDir(t, dst)
+	for _, src := range []string{"../outside/secret", "a/../../outside/secret"} {
 		err := Copy(ctxSpec(ctx, dst, "/got", src))
-		if err == nil || !strings.Contains(err.Error(), "outside the build context") {
+		if err == nil || !strings.Contains(err.Error(), "no such file or directory in the build context") {
 			t.Errorf("COPY %s: err = %v", src, err)
 		}
 	}
 	assertMissing(t, filepath.Join(dst, "got"))
+	tree(t, ctx, map[string]string{"outside/secret": "ctx"})
+	mustCopy(t, ctxSpec(ctx, dst, "/got", "../outside/secret"))
+	assertContent(t, filepath.Join(dst, "got"), "ctx")
+	assertUntouched(t, out)
 }
 
 func TestCopyIntoDanglingDestinationSymlinkCreatesTargetInsideRoot(t *testing.T) {

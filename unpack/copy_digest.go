@@ -35,7 +35,7 @@ func DigestContext(ctx context.Context, spec CopySpec) (string, error) {
 	h := sha256.New()
 	c := &copier{ctx: ctx, spec: spec, src: src, plan: newPlanner(src)}
 	for i, m := range ms {
-		fmt.Fprintf(h, "match %d %q dir=%t\n", i, m.name, m.info.IsDir())
+		fmt.Fprintf(h, "match %d %q dir=%t parents=%q\n", i, m.name, m.info.IsDir(), m.parents)
 		if m.info.IsDir() {
 			if err := c.plan.addTree(i, m, "/"); err != nil {
 				return "", err

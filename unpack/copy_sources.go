@@ -20,6 +20,7 @@ type match struct {
 	name    string      // base name as written: a followed symlink keeps its own name
 	rel     string      // resolved path relative to the source root, "." for the root
 	info    fs.FileInfo // of the resolved path (never a symlink)
+	parents string      // --parents: the path to recreate under the destination, else ""
 }
 
 // sourceTree reads a build context or a --from rootfs. Top-level names are
@@ -33,6 +34,8 @@ type sourceTree struct {
 	fd          *os.File // O_PATH handle on dir, for openat2
 	fromContext bool
 	pm          *patternmatcher.PatternMatcher // nil without excludes
+	xpm         *patternmatcher.PatternMatcher // --exclude, relative to each source; nil without
+	parents     bool                           // --parents
 }
 
 func openSources(spec CopySpec) (*sourceTree, error) {
@@ -45,11 +48,17 @@ func openSources(spec CopySpec) (*sourceTree, error) {
 		root.Close()
 		return nil, fmt.Errorf("opening source %s: %w", spec.SrcRoot, err)
 	}
-	s := &sourceTree{dir: spec.SrcRoot, root: root, fd: fd, fromContext: spec.FromContext}
+	s := &sourceTree{dir: spec.SrcRoot, root: root, fd: fd, fromContext: spec.FromContext, parents: spec.Parents}
 	if len(spec.Excludes) > 0 {
 		if s.pm, err = patternmatcher.New(spec.Excludes); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("invalid .dockerignore pattern: %w", err)
+		}
+	}
+	if len(spec.SourceExcludes) > 0 {
+		if s.xpm, err = patternmatcher.New(spec.SourceExcludes); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("invalid --exclude pattern: %w", err)
 		}
 	}
 	return s, nil
@@ -83,7 +92,9 @@ func (s *sourceTree) excluded(rel string) (bool, error) {
 	return ex, nil
 }
 
-// matches expands every source; each must select at least one path.
+// matches expands every source. A source without wildcards must exist; a
+// wildcard that selects nothing is skipped, as docker does, unless no
+// source selects anything at all.
 func (s *sourceTree) matches(sources []string) ([]match, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("no source files were specified")
@@ -94,41 +105,43 @@ func (s *sourceTree) matches(sources []string) ([]match, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(ms) == 0 {
-			return nil, s.notFound(src)
-		}
 		all = append(all, ms...)
+	}
+	if len(all) == 0 {
+		return nil, s.notFound(sources[0])
 	}
 	return all, nil
 }
 
-// cleanSource makes a source relative to the root. Absolute sources are
-// relative to the root too; a relative one may not climb above it.
-func (s *sourceTree) cleanSource(written string) (string, error) {
+// CleanSource makes a source relative to its root, as docker does: an
+// absolute source is relative to the root too, and ".." never climbs above
+// it ("../outside.txt" is the root's "outside.txt"). clamped reports that
+// the source as written pointed above the root.
+func CleanSource(written string) (rel string, clamped bool) {
+	rel = strings.TrimPrefix(filepath.Clean("/"+written), "/")
+	if rel == "" {
+		rel = "."
+	}
 	p := filepath.Clean(written)
-	if filepath.IsAbs(p) {
-		p = strings.TrimPrefix(p, "/")
-		if p == "" {
-			p = "."
-		}
-		return p, nil
-	}
-	if p == ".." || strings.HasPrefix(p, "../") {
-		return "", fmt.Errorf("%q: is outside %s; sources must be inside it", written, s.where())
-	}
-	return p, nil
+	return rel, p == ".." || strings.HasPrefix(p, "../")
 }
 
 // expand resolves one source, matching each path component with
 // filepath.Match when it holds glob characters.
 func (s *sourceTree) expand(written string) ([]match, error) {
-	clean, err := s.cleanSource(written)
-	if err != nil {
-		return nil, err
-	}
+	clean, _ := CleanSource(written)
+	pivot := parentsPivot(written)
 	cands := []string{"."}
 	globbed := false
+	var err error
 	for _, comp := range strings.Split(clean, "/") {
+		if comp == "**" {
+			globbed = true
+			if cands, err = s.descendants(cands); err != nil {
+				return nil, fmt.Errorf("%q: %w", written, err)
+			}
+			continue
+		}
 		if !hasGlob(comp) {
 			for i := range cands {
 				cands[i] = filepath.Join(cands[i], comp)
@@ -151,6 +164,9 @@ func (s *sourceTree) expand(written string) ([]match, error) {
 				continue
 			}
 			return nil, s.notFound(written)
+		}
+		if s.parents {
+			m.parents = belowPivot(cand, pivot)
 		}
 		out = append(out, m)
 	}
@@ -240,6 +256,13 @@ func (s *sourceTree) lookup(written, cand string) (match, bool, error) {
 	// An ignored directory may still hold files re-included with "!".
 	if ex && !(info.IsDir() && s.pm.Exclusions()) {
 		return match{}, false, nil
+	}
+	// --exclude: a file source is matched by its name, a directory's
+	// contents by their paths below it (in the walk).
+	if !info.IsDir() {
+		if xex, err := s.sourceExcluded(filepath.Base(cand)); xex || err != nil {
+			return match{}, false, err
+		}
 	}
 	return match{written: written, name: filepath.Base(cand), rel: rel, info: info}, true, nil
 }

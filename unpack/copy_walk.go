@@ -83,11 +83,11 @@ func (p *planner) walk(idx int, srcDir, dstDir, relDir string, pending []*lazyDi
 		if err != nil {
 			return fmt.Errorf("inspecting %s: %w", src, err)
 		}
-		ex, err := p.src.excluded(src)
+		it := item{match: idx, src: src, dst: filepath.Join(dstDir, name), rel: filepath.Join(relDir, name), st: st}
+		ex, mayReinclude, err := p.src.skip(src, it.rel)
 		if err != nil {
 			return err
 		}
-		it := item{match: idx, src: src, dst: filepath.Join(dstDir, name), rel: filepath.Join(relDir, name), st: st}
 		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			if !ex {
 				p.flush(pending)
@@ -101,7 +101,7 @@ func (p *planner) walk(idx int, srcDir, dstDir, relDir string, pending []*lazyDi
 			p.flush(pending)
 			p.emit(it)
 			sub = nil
-		case p.src.pm.Exclusions():
+		case mayReinclude:
 			sub = append(pending[:len(pending):len(pending)], &lazyDir{it: it})
 		default:
 			continue

@@ -42,6 +42,9 @@ func (st *stageState) checkMounts(ms []*instructions.Mount) error {
 	ssh := 0
 	cacheIDs := map[string]bool{}
 	for _, m := range ms {
+		if err := checkMountOptions(m); err != nil {
+			return fmt.Errorf("--mount=type=%s: %w", m.Type, err)
+		}
 		if m.Target != "" && !path.IsAbs(m.Target) {
 			m.Target = path.Join(st.cwd(), m.Target)
 		}

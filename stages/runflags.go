@@ -8,8 +8,9 @@ import (
 
 // runFlagRefusal checks every flag of a RUN before the build starts:
 // --network and --mount are handled, --security=sandbox is what every RUN
-// gets anyway; --security=insecure is refused, as is --device, and a mount
-// option with no meaning for its type fails here rather than at its step.
+// gets anyway; --security=insecure is refused, as is --device. Mount
+// options are checked at the step (checkMounts): BuildKit's parser reads
+// most of them only when the RUN's variables are expanded.
 func runFlagRefusal(c *instructions.RunCommand) error {
 	for _, f := range c.FlagsUsed {
 		switch f {
@@ -20,11 +21,6 @@ func runFlagRefusal(c *instructions.RunCommand) error {
 	}
 	if instructions.GetSecurity(c) == instructions.SecurityInsecure {
 		return fmt.Errorf("RUN --security=insecure is refused: stagebox never gives a step all capabilities and an unconfined host view; remove the flag (--security=sandbox is the default)")
-	}
-	for _, m := range instructions.GetMounts(c) {
-		if err := checkMountOptions(m); err != nil {
-			return fmt.Errorf("--mount=type=%s: %w", m.Type, err)
-		}
 	}
 	return nil
 }

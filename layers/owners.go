@@ -158,6 +158,9 @@ func applyOwnerXattr(hdr *tar.Header) {
 		return
 	}
 	delete(hdr.PAXRecords, overrideKey)
+	// archive/tar mirrors SCHILY.xattr records in the deprecated Xattrs
+	// field and writes them back from there too.
+	delete(hdr.Xattrs, idtools.ContainersOverrideXattr) //nolint:staticcheck
 	if len(hdr.PAXRecords) == 0 {
 		hdr.PAXRecords = nil
 	}

@@ -114,6 +114,20 @@ func asCaller(h *tar.Header, uid, gid int) {
 	h.Format = tar.FormatPAX
 }
 
+// callerWritableRoot makes a mounted layer's root writable by the caller
+// under proot as non-root: vfs makes an empty layer's root 0555, and the
+// caller has no CAP_DAC_OVERRIDE to write there anyway.
+func callerWritableRoot(path string) error {
+	if os.Getenv(recordOwnerEnv) == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o700 == 0o700 {
+		return err
+	}
+	return os.Chmod(path, fi.Mode().Perm()|0o700)
+}
+
 // recordedOwners rewrites a layer tar's headers: a file carrying the
 // override xattr gets the ids, mode and type it names, and the attribute is
 // dropped. Without recordOwnerEnv the stream passes through untouched.

@@ -27,7 +27,6 @@ const recordOwnerEnv = "STAGEBOX_RECORD_OWNER"
 // their headers instead.
 const overrideKey = "SCHILY.xattr." + idtools.ContainersOverrideXattr
 
-
 // callerAsRoot maps in-image root to the caller's own ids: storage then
 // creates layers as the caller and writes the caller's files as 0:0 in
 // layer tars; every other owner lives in the override xattr.

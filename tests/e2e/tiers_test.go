@@ -110,6 +110,11 @@ func TestProotBuildsRunHeavyMultiStage(t *testing.T) {
 				t.Errorf("%s in the image: a proot bind target leaked into a layer", name)
 			}
 		}
+		// proot cannot take the network away: refused at the RUN, not ignored.
+		none := s.run(t, opts{}, "--isolation", "proot", "bud", "--network", "none", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN true\n"}))
+		if last := lastLine(none.stderr); none.code == 0 || !strings.Contains(last, "Dockerfile:2") || !strings.Contains(last, "--network none cannot be enforced under proot") {
+			t.Errorf("--network none under proot, want a refusal at Dockerfile:2:\n%s", none)
+		}
 	})
 }
 

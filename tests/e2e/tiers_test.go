@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -348,5 +351,74 @@ func TestSingleFileBindMountedBinary(t *testing.T) {
 			t.Fatalf("build with a bind-mounted binary failed:\n%s", r)
 		}
 		wantFile(t, s.image(t, r.id(t)).Files(), "/ran", "ran\n")
+	})
+}
+
+var (
+	nouTools sync.Once
+	nouPath  string
+	nouErr   error
+)
+
+// nouserns builds tests/nouserns, which runs a command under a seccomp
+// filter refusing user namespaces as Docker's default profile does.
+func nouserns(t *testing.T) string {
+	t.Helper()
+	nouTools.Do(func() {
+		nouPath = filepath.Join(workDir, "nouserns")
+		cmd := exec.Command("go", "build", "-o", nouPath, "./tests/nouserns")
+		cmd.Dir = filepath.Join("..", "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			nouErr = fmt.Errorf("building tests/nouserns: %v\n%s", err, out)
+		}
+	})
+	if nouErr != nil {
+		t.Fatal(nouErr)
+	}
+	return nouPath
+}
+
+// TestAutoFallsBackToProotWhenUserNamespacesAreRefused: a seccomp filter
+// refuses unshare(CLONE_NEWUSER), as in a default Docker container. The
+// unprivileged user gets proot (root keeps its namespaces: it has
+// CAP_SYS_ADMIN), and info names the cause and the fix instead of dying.
+func TestAutoFallsBackToProotWhenUserNamespacesAreRefused(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		// Around runuser too: the filter is inherited, and runuser does not
+		// need user namespaces.
+		filtered := opts{wrap: []string{nouserns(t)}}
+		info := infoOf(t, s, filtered)
+		want := "proot"
+		if !a.rootless() {
+			want = "oci"
+		}
+		if info.Isolation.Tier != want {
+			t.Fatalf("tier %q under a seccomp filter refusing user namespaces, want %s: %+v", info.Isolation.Tier, want, info.Isolation)
+		}
+		if a.rootless() {
+			if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool {
+				return c.ID == "seccomp-userns" && strings.Contains(c.Fix, "seccomp=unconfined")
+			}) {
+				t.Errorf("causes %+v: want seccomp-userns with its fix", info.Causes)
+			}
+			if !strings.Contains(info.Isolation.Unavailable["rootless"], "CLONE_NEWUSER") {
+				t.Errorf("unavailable %v: want why rootless is not possible", info.Isolation.Unavailable)
+			}
+		}
+		pull := s.run(t, filtered, "pull", "-q", "oci:"+busyboxLayout+":latest")
+		if pull.code != 0 {
+			t.Fatalf("pull failed:\n%s", pull)
+		}
+		s.run(t, filtered, "tag", pull.id(t), "busybox")
+		r := s.run(t, filtered, "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY --chown=7:8 Dockerfile /df\nRUN echo ran > /ran\n"}))
+		if r.code != 0 {
+			t.Fatalf("build failed:\n%s", r)
+		}
+		wantAnnounced(t, r, map[string]string{"proot": "isolation: proot, no user namespaces allowed here", "oci": "isolation: root, full namespaces"}[want])
+		fs := s.image(t, r.id(t)).Files()
+		wantFile(t, fs, "/ran", "ran\n")
+		wantOwner(t, fs, "/ran", 0, 0)
+		wantOwner(t, fs, "/df", 7, 8)
 	})
 }

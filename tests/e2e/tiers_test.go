@@ -422,3 +422,51 @@ func TestAutoFallsBackToProotWhenUserNamespacesAreRefused(t *testing.T) {
 		wantOwner(t, fs, "/df", 7, 8)
 	})
 }
+
+// TestMaskedProcSharesProc: a container masks /proc paths (Docker and
+// Kubernetes mount over /proc/acpi, /proc/timer_list, ...), so the kernel
+// refuses the unprivileged user a fresh procfs. Here the masking is done
+// for real in a private mount namespace; RUN must then bind the existing
+// /proc and go without a PID namespace, said once, and info must name it.
+func TestMaskedProcSharesProc(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		if !a.rootless() {
+			t.Skip("real root may mount a procfs under masked paths")
+		}
+		for _, p := range []string{"/proc/acpi", "/proc/timer_list"} {
+			if _, err := os.Stat(p); err != nil {
+				t.Skipf("nothing to mask here: %v", err)
+			}
+		}
+		s := newStore(t, a)
+		masked := opts{wrap: []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+			`mount -t tmpfs -o ro tmpfs /proc/acpi && mount --bind /dev/null /proc/timer_list && exec "$@"`, "sh"}}
+		info := infoOf(t, s, masked)
+		if info.Isolation.Tier != "rootless" || !info.Isolation.SharedProc {
+			t.Fatalf("isolation %+v, want rootless with a shared /proc", info.Isolation)
+		}
+		if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool {
+			return c.ID == "proc-masked" && strings.Contains(c.Fix, "systempaths=unconfined") && strings.Contains(c.Fix, "procMount: Unmasked")
+		}) {
+			t.Errorf("causes %+v: want proc-masked with its fixes", info.Causes)
+		}
+		pull := s.run(t, masked, "pull", "-q", "oci:"+busyboxLayout+":latest")
+		if pull.code != 0 {
+			t.Fatalf("pull failed:\n%s", pull)
+		}
+		s.run(t, masked, "tag", pull.id(t), "busybox")
+		r := s.run(t, masked, "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN test -r /proc/self/status && echo ok > /ok\nRUN echo $$ > /pid\n"}))
+		if r.code != 0 {
+			t.Fatalf("build failed:\n%s", r)
+		}
+		wantAnnounced(t, r, "rootless user namespace", "shared /proc: the container masks /proc paths, RUN has no PID namespace")
+		if lines := stderrLines(r); len(lines) != 0 {
+			t.Errorf("stderr beyond the isolation line: %q", lines)
+		}
+		fs := s.image(t, r.id(t)).Files()
+		wantFile(t, fs, "/ok", "ok\n")
+		if e, ok := fs.Get("/pid"); !ok || string(e.Data) == "1\n" {
+			t.Errorf("RUN was PID 1 (%+v): a PID namespace was made after all", e)
+		}
+	})
+}

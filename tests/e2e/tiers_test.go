@@ -248,16 +248,29 @@ func TestIsolationOCIRefusedForUnprivileged(t *testing.T) {
 }
 
 // TestRootlessTierAsRootKeepsRootsIDs is the tier root gets in a default
-// container (no CAP_SYS_ADMIN), forced here: a user namespace mapping
-// root's own ids, so RUN's chown is real.
+// container: without CAP_SYS_ADMIN (dropped here with setpriv, as Docker
+// does), or forced; a user namespace mapping root's own ids, so RUN's
+// chown is real.
 func TestRootlessTierAsRootKeepsRootsIDs(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
 		if a.rootless() {
 			t.Skip("the unprivileged user's rootless tier is every other test")
 		}
-		s := newStore(t, a)
+		t.Run("no CAP_SYS_ADMIN", func(t *testing.T) {
+			rootKeepsItsIDs(t, a, opts{wrap: []string{"setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin", "--"}})
+		})
+		t.Run("forced", func(t *testing.T) { rootKeepsItsIDs(t, a, opts{env: []string{"STAGEBOX_ISOLATION=rootless"}}) })
+	})
+}
+
+func rootKeepsItsIDs(t *testing.T, a *account, o opts) {
+	s := newStore(t, a)
+	{
 		s.busybox(t)
-		r := s.run(t, opts{}, "--isolation", "rootless", "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo x > /x && chown 42:43 /x && cat /proc/self/uid_map > /map\n"}))
+		if info := infoOf(t, s, o); info.Isolation.Tier != "rootless" {
+			t.Fatalf("isolation %+v, want rootless", info.Isolation)
+		}
+		r := s.run(t, o, "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo x > /x && chown 42:43 /x && cat /proc/self/uid_map > /map\n"}))
 		if r.code != 0 {
 			t.Fatalf("build failed:\n%s", r)
 		}
@@ -267,7 +280,7 @@ func TestRootlessTierAsRootKeepsRootsIDs(t *testing.T) {
 		if e, ok := fs.Get("/map"); !ok || !strings.Contains(string(e.Data), "4294967295") {
 			t.Errorf("RUN's uid map does not keep root's whole range: %+v", e)
 		}
-	})
+	}
 }
 
 // TestTMPDIRHoldsTemporaries: pulls and commits stage blobs under $TMPDIR
@@ -468,5 +481,26 @@ func TestMaskedProcSharesProc(t *testing.T) {
 		if e, ok := fs.Get("/pid"); !ok || string(e.Data) == "1\n" {
 			t.Errorf("RUN was PID 1 (%+v): a PID namespace was made after all", e)
 		}
+	})
+}
+
+// TestPivotRootRefusedUsesChroot: Docker's default seccomp profile refuses
+// pivot_root even with CAP_SYS_ADMIN; RUN then enters its root with
+// MS_MOVE and chroot (libcontainer's no-pivot mode), said once.
+func TestPivotRootRefusedUsesChroot(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		filtered := opts{wrap: []string{nouserns(t), "-pivot-root"}}
+		info := infoOf(t, s, filtered)
+		if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool { return c.ID == "pivot-root-refused" }) {
+			t.Errorf("causes %+v: want pivot-root-refused", info.Causes)
+		}
+		s.busybox(t)
+		r := s.run(t, filtered, "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo ran > /ran\n"}))
+		if r.code != 0 {
+			t.Fatalf("build failed:\n%s", r)
+		}
+		wantAnnounced(t, r, "pivot_root refused: RUN enters its root by MS_MOVE and chroot")
+		wantFile(t, s.image(t, r.id(t)).Files(), "/ran", "ran\n")
 	})
 }

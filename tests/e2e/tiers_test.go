@@ -504,3 +504,32 @@ func TestPivotRootRefusedUsesChroot(t *testing.T) {
 		wantFile(t, s.image(t, r.id(t)).Files(), "/ran", "ran\n")
 	})
 }
+
+// TestNoNewPrivsMapsTheUserAloneAndSaysWhy: a Pod Security "restricted"
+// pod (allowPrivilegeEscalation: false, Docker's no-new-privileges) keeps
+// newuidmap from working although the ranges exist; the probe tries it, and
+// the one warning names no_new_privs, not missing ranges.
+func TestNoNewPrivsMapsTheUserAloneAndSaysWhy(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		if !a.rootless() {
+			t.Skip("root needs no newuidmap")
+		}
+		s := newStore(t, a)
+		nnp := opts{wrap: []string{"setpriv", "--no-new-privs"}}
+		info := infoOf(t, s, nnp)
+		if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool {
+			return c.ID == "no-new-privs" && strings.Contains(c.Fix, "allowPrivilegeEscalation")
+		}) {
+			t.Errorf("causes %+v: want no-new-privs", info.Causes)
+		}
+		pull := s.run(t, nnp, "pull", "-q", "oci:"+busyboxLayout+":latest")
+		wantOneWarning(t, pull, "no_new_privs")
+		s.run(t, nnp, "tag", pull.id(t), "busybox")
+		r := s.run(t, nnp, "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo ran > /ran\n"}))
+		wantOneWarning(t, r, "no_new_privs", "no-new-privileges")
+		if strings.Contains(r.stderr, "usermod") {
+			t.Errorf("the warning sends the user to add ranges that exist:\n%s", r)
+		}
+		wantOwner(t, s.image(t, r.id(t)).Files(), "/ran", 0, 0)
+	})
+}

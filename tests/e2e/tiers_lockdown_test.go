@@ -218,3 +218,28 @@ func TestNoNewPrivsMapsTheUserAloneAndSaysWhy(t *testing.T) {
 		wantOwner(t, s.image(t, r.id(t)).Files(), "/ran", 0, 0)
 	})
 }
+
+// TestNoNamespacesAndNoProotFailsWithTheInstallLine: user namespaces
+// refused and no proot on PATH nor next to stagebox: every command says
+// what to install (info still lists the causes), on one line.
+func TestNoNamespacesAndNoProotFailsWithTheInstallLine(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		if !a.rootless() {
+			t.Skip("root keeps its namespaces under this filter")
+		}
+		s := newStore(t, a)
+		path := emptyDir(t)
+		for _, tool := range []string{"runuser", "newuidmap", "newgidmap", "sh"} {
+			if p, err := exec.LookPath(tool); err == nil {
+				must(t, os.Symlink(p, filepath.Join(path, tool)))
+			}
+		}
+		bare := opts{wrap: []string{nouserns(t)}, env: []string{"PATH=" + path}}
+		r := s.run(t, bare, "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN true\n"}))
+		wantOneLineError(t, r, "no isolation works here", "apt-get install proot")
+		info := s.run(t, bare, "info")
+		if info.code == 0 || !strings.Contains(info.stdout, "seccomp-userns") || !strings.Contains(info.stdout, "proot-missing") {
+			t.Errorf("info must list the causes and fail:\n%s", info)
+		}
+	})
+}

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -325,5 +327,28 @@ func TestSingleFileBindMountedBinary(t *testing.T) {
 			t.Fatalf("build with a bind-mounted binary failed:\n%s", r)
 		}
 		wantFile(t, s.image(t, r.id(t)).Files(), "/ran", "ran\n")
+	})
+}
+
+// TestProotRunDiesWithStagebox: a process proot traces is detached, not
+// killed, when proot dies; stagebox interrupted (SIGINT) or killed outright
+// (SIGKILL, as the OOM killer does) must still take the RUN with it.
+func TestProotRunDiesWithStagebox(t *testing.T) {
+	sleeper := []string{"sleep", "4178"}
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		pull := s.run(t, opts{}, "--isolation", "proot", "pull", "-q", "oci:"+busyboxLayout+":latest")
+		s.must(t, "--isolation", "proot", "tag", pull.id(t), "busybox")
+		ctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN " + strings.Join(sleeper, " ") + "\n"})
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+			running := func(string) bool { return len(processesRunning(sleeper)) > 0 }
+			r := s.interrupt(t, s.dir, running, sig, "--isolation", "proot", "bud", "--no-cache", ctx)
+			if r.code == 0 {
+				t.Errorf("%s: exit status 0", sig)
+			}
+			if !waitFor(10*time.Second, func() bool { return len(processesRunning(sleeper)) == 0 }, nil) {
+				t.Errorf("after %s the RUN's process outlived stagebox: %v", sig, processesRunning(sleeper))
+			}
+		}
 	})
 }

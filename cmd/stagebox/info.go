@@ -17,15 +17,21 @@ func infoCommand() *cli.Command {
 		Usage: "show the user namespace, storage and what the host allows",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
+			if _, err := chooseIsolation(c); err != nil {
+				return reportNoIsolation(c, err)
+			}
 			st, err := openStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Shutdown()
 			s := st.Storage()
-			h := sandbox.Inspect()
+			h := sandbox.Inspect(storageKind(st) == "native overlay")
+			iso := sandbox.Current()
+			iso.Line = sandbox.Announce(storageKind(st))
+			causes := sandbox.Causes()
 			h.Problems = append(h.Problems, storageProblems(st)...)
-			if d := s.GraphDriverName(); d == "vfs" && st.Fallback() == nil {
+			if d := s.GraphDriverName(); d == "vfs" && st.Fallback() == nil && !sandbox.IsProot() {
 				h.Notices = append(h.Notices, "this store uses the vfs driver, which copies every layer in full (chosen by configuration or after overlay failed here before); a store where overlay works is faster and smaller")
 			}
 			cacheMounts, err := st.CacheMountsSize()
@@ -33,7 +39,9 @@ func infoCommand() *cli.Command {
 				return err
 			}
 			info := map[string]any{
-				"host": h,
+				"isolation": iso,
+				"causes":    causes,
+				"host":      h,
 				"storage": map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions(),
 					"cacheMountsBytes": cacheMounts},
 			}
@@ -43,6 +51,7 @@ func infoCommand() *cli.Command {
 				return enc.Encode(info)
 			}
 			printInfo(c.App.Writer, h, s.GraphDriverName(), s.GraphRoot(), s.RunRoot(), cacheMounts)
+			printIsolation(c.App.Writer, iso, causes)
 			return nil
 		},
 	}

@@ -85,8 +85,8 @@ func TestBuildErrors(t *testing.T) {
 func wantOneLineError(t *testing.T, r result, want ...string) {
 	t.Helper()
 	var lines []string
-	for _, l := range strings.Split(r.stderr, "\n") {
-		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "WARNING: ") {
+	for _, l := range stderrLines(r) {
+		if !strings.HasPrefix(l, "WARNING: ") {
 			lines = append(lines, l)
 		}
 	}

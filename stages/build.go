@@ -38,6 +38,10 @@ type Options struct {
 	Jobs              int    // concurrent stages; <= 0 means no limit
 	IgnoreFile        string
 	Out, Err          io.Writer
+
+	// Registries (issue 8): how FROM and COPY --from=<image> pulls and the
+	// pushes reach registries (filled by cmd from the registry flags).
+	Registry unpack.RegistryOptions
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

@@ -17,7 +17,7 @@ func budCommand() *cli.Command {
 		Aliases:   []string{"build", "build-using-dockerfile"},
 		Usage:     "build an image from a Dockerfile",
 		ArgsUsage: "[CONTEXT]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image (repeatable)"},
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path, or - for stdin"},
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE, or KEY to take it from the environment (repeatable)"},
@@ -32,7 +32,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		},
+		}, budPushFlags()...),
 		Action: bud,
 	}
 }
@@ -54,7 +54,7 @@ func bud(c *cli.Context) error {
 			return fmt.Errorf("read Dockerfile from stdin: %w", err)
 		}
 	}
-	id, err := stages.Build(c.Context, st, opts)
+	id, err := budBuild(c, st, opts)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if o.Labels, err = keyValues(c.StringSlice("label"), "--label", false); err != nil {
 		return o, err
 	}
-	return o, nil
+	return o, budRegistry(c, &o)
 }
 
 // keyValues parses KEY=VALUE flags; with fromEnv a bare KEY takes its value

@@ -10,6 +10,8 @@ import (
 	"github.com/stagebox/stagebox/unpack"
 	"github.com/urfave/cli/v2"
 	"go.podman.io/image/v5/types"
+	"go.podman.io/storage/pkg/homedir"
+	"go.podman.io/storage/pkg/unshare"
 	"golang.org/x/term"
 )
 
@@ -34,6 +36,7 @@ func registryFlags() []cli.Flag {
 // password stays so until askPassword, which must run in the process that
 // does the work (after openStore's re-exec), so the user is asked once.
 func registryOptions(c *cli.Context) (unpack.RegistryOptions, error) {
+	rootlessRuntimeDir()
 	o := unpack.RegistryOptions{
 		CertDir:         c.String("cert-dir"),
 		Creds:           c.String("creds"),
@@ -86,4 +89,18 @@ func askPassword(o *unpack.RegistryOptions) error {
 	}
 	o.Creds += ":" + string(pass)
 	return nil
+}
+
+// rootlessRuntimeDir sets XDG_RUNTIME_DIR, when a rootless session has none
+// (su, sudo, cron), to the directory containers-storage uses instead, as
+// podman does: the default auth file lives there, and without it the lookup
+// would try root's /run/containers/0/auth.json from inside the user
+// namespace, where the process is uid 0, and fail on its permissions.
+func rootlessRuntimeDir() {
+	if os.Getenv("XDG_RUNTIME_DIR") != "" || !unshare.IsRootless() {
+		return
+	}
+	if dir, err := homedir.GetRuntimeDir(); err == nil {
+		os.Setenv("XDG_RUNTIME_DIR", dir)
+	}
 }

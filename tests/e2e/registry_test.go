@@ -1,0 +1,44 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRegistryRoundTrips pushes a built image to a plain-HTTP registry and
+// to a TLS one with htpasswd authentication, pulls each back into a second
+// store (standing for another machine) with the same image ID, and builds
+// FROM and COPY --from= the registry images.
+func TestRegistryRoundTrips(t *testing.T) {
+	plain := startRegistry(t, registryOptions{})
+	secure := startRegistry(t, registryOptions{tls: true})
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		id := s.build(t, "FROM busybox\nRUN echo marker-"+a.name+" > /marker\n", nil, "-t", "marker")
+		other := newStore(t, a)
+		for _, c := range []struct {
+			name  string
+			reg   *registry
+			flags []string
+		}{
+			{"plain HTTP with --tls-verify=false", plain, []string{"--tls-verify=false"}},
+			{"TLS with --cert-dir and --creds", secure, []string{"--cert-dir", secure.CertDir, "--creds", secure.Creds()}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				ref := c.reg.Host + "/stagebox/marker-" + a.name + ":1"
+				s.must(t, append(append([]string{"push"}, c.flags...), "marker", "docker://"+ref)...)
+				if !c.reg.HasTag(t, "stagebox/marker-"+a.name, "1") {
+					t.Fatalf("%s is not in the registry after the push", ref)
+				}
+				got := other.must(t, append(append([]string{"pull", "--policy", "always"}, c.flags...), ref)...).id(t)
+				if got != id {
+					t.Errorf("pulled back image %s, pushed %s", got, id)
+				}
+				fresh := newStore(t, a)
+				built := fresh.build(t, "FROM "+ref+"\nCOPY --from="+ref+" /marker /copied\nRUN cat /marker /copied > /both\n", nil, c.flags...)
+				wantFile(t, fresh.image(t, built).Files(), "/both", strings.Repeat("marker-"+a.name+"\n", 2))
+			})
+		}
+	})
+}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -37,7 +36,7 @@ type registry struct {
 	Password string
 	CertDir  string // ca.crt for --cert-dir (TLS only)
 	dir      string
-	log      *lockedBuffer // the registry's stdout and stderr (access log included)
+	log      *syncBuffer // the registry's stdout and stderr (access log included)
 }
 
 // registryOptions choose what startRegistry starts.
@@ -60,7 +59,7 @@ func startRegistry(t *testing.T, o registryOptions) *registry {
 	}
 	t.Cleanup(func() { removeTree(dir) })
 	must(t, os.Chmod(dir, 0o755))
-	r := &registry{TLS: o.tls, dir: dir, Host: freeAddr(t), log: &lockedBuffer{}}
+	r := &registry{TLS: o.tls, dir: dir, Host: freeAddr(t), log: &syncBuffer{}}
 	conf := fmt.Sprintf("version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n",
 		filepath.Join(dir, "data"), r.Host)
 	if o.tls {
@@ -264,25 +263,6 @@ func failFirst(n, status int) func(*http.Request) int {
 		}
 		return 0
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the registry's two streams and
-// the test reading it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // registriesConf writes a registries.conf the account can read and

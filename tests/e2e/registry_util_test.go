@@ -207,44 +207,49 @@ func writeFile(t *testing.T, path, content string) {
 	must(t, os.WriteFile(path, []byte(content), 0o644))
 }
 
-// proxy is an HTTP proxy on 127.0.0.1 in front of a plain-HTTP registry:
-// refuse sees each request first and, returning a status, answers it
-// with that status instead of forwarding. It keeps the Host header, so the
+// proxy is an HTTP proxy on 127.0.0.1 in front of a plain-HTTP registry
+// (or of nothing, when target is nil): refuse sees each request first and,
+// returning a status, answers it with that status instead of forwarding. It keeps the Host header, so the
 // upload URLs the registry hands out lead back through the proxy.
 type proxy struct {
 	Host string
 	mu   sync.Mutex
-	seen []string // "METHOD PATH" of every request, in order
+	seen []string // "METHOD REQUEST-URI" of every request, in order
 }
 
 func startProxy(t *testing.T, target *registry, refuse func(r *http.Request) int) *proxy {
 	t.Helper()
-	u, err := url.Parse(target.URL())
-	must(t, err)
 	p := &proxy{}
-	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(u)
-		r.Out.Host = r.In.Host
-	}}
+	var forward http.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "this proxy forwards nothing", http.StatusBadGateway)
+	})
+	if target != nil {
+		u, err := url.Parse(target.URL())
+		must(t, err)
+		forward = &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(u)
+			r.Out.Host = r.In.Host
+		}}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	p.Host = l.Addr().String()
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
-		p.seen = append(p.seen, r.Method+" "+r.URL.Path)
+		p.seen = append(p.seen, r.Method+" "+r.RequestURI)
 		p.mu.Unlock()
 		if status := refuse(r); status != 0 {
 			http.Error(w, http.StatusText(status), status)
 			return
 		}
-		rp.ServeHTTP(w, r)
+		forward.ServeHTTP(w, r)
 	})}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return p
 }
 
-// Seen lists the requests the proxy received, "METHOD PATH" each.
+// Seen lists the requests the proxy received, "METHOD REQUEST-URI" each.
 func (p *proxy) Seen() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -7,8 +7,9 @@ import (
 
 // TestRegistryRoundTrips pushes a built image to a plain-HTTP registry and
 // to a TLS one with htpasswd authentication, pulls each back into a second
-// store (standing for another machine) with the same image ID, and builds
-// FROM and COPY --from= the registry images.
+// store (standing for another machine) with the same image ID, runs it
+// with `run --pull always`, and builds FROM and COPY --from= the registry
+// images.
 func TestRegistryRoundTrips(t *testing.T) {
 	plain := startRegistry(t, registryOptions{})
 	secure := startRegistry(t, registryOptions{tls: true})
@@ -34,6 +35,11 @@ func TestRegistryRoundTrips(t *testing.T) {
 				got := other.must(t, append(append([]string{"pull", "--policy", "always"}, c.flags...), ref)...).id(t)
 				if got != id {
 					t.Errorf("pulled back image %s, pushed %s", got, id)
+				}
+				runner := newStore(t, a)
+				r := runner.run(t, opts{}, append(append([]string{"run", "--pull", "always"}, c.flags...), ref, "cat", "/marker")...)
+				if r.code != 0 || r.stdout != "marker-"+a.name+"\n" {
+					t.Errorf("run --pull always of the registry image failed:\n%s", r)
 				}
 				fresh := newStore(t, a)
 				built := fresh.build(t, "FROM "+ref+"\nCOPY --from="+ref+" /marker /copied\nRUN cat /marker /copied > /both\n", nil, c.flags...)

@@ -140,6 +140,13 @@ func (r *registry) client() *http.Client {
 // HasTag reports whether repo:tag is in the registry.
 func (r *registry) HasTag(t *testing.T, repo, tag string) bool {
 	t.Helper()
+	return r.ManifestDigest(t, repo, tag) != ""
+}
+
+// ManifestDigest is the digest the registry gives repo:tag's manifest, ""
+// when it has no such tag.
+func (r *registry) ManifestDigest(t *testing.T, repo, tag string) string {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodHead, r.URL()+"/v2/"+repo+"/manifests/"+tag, nil)
 	must(t, err)
 	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
@@ -149,7 +156,10 @@ func (r *registry) HasTag(t *testing.T, repo, tag string) bool {
 	resp, err := r.client().Do(req)
 	must(t, err)
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return resp.Header.Get("Docker-Content-Digest")
 }
 
 // freeAddr is a 127.0.0.1 port nothing listens on right now.

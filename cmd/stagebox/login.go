@@ -19,15 +19,13 @@ func loginCommand() *cli.Command {
 		Name:      "login",
 		Usage:     "check credentials against a registry and store them in the auth file",
 		ArgsUsage: "REGISTRY",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "username", Aliases: []string{"u"}, Usage: "user name (asked for when omitted)"},
 			&cli.StringFlag{Name: "password", Aliases: []string{"p"}, Usage: "password (asked for on the terminal when omitted)"},
 			&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from stdin"},
 			&cli.BoolFlag{Name: "get-login", Usage: "print the user name stored for REGISTRY and stop"},
-			&cli.BoolFlag{Name: "tls-verify", Value: true, Usage: "require HTTPS and a verified certificate (default: registries.conf's insecure setting)"},
-			&cli.StringFlag{Name: "cert-dir", Usage: "directory of ca.crt and client *.cert/*.key for the registry"},
 			&cli.StringFlag{Name: "authfile", Usage: "auth file to store the credentials in (default: $REGISTRY_AUTH_FILE, else ${XDG_RUNTIME_DIR}/containers/auth.json)"},
-		},
+		}, tlsFlags()...),
 		Action: login,
 	}
 }
@@ -37,10 +35,7 @@ func login(c *cli.Context) error {
 		return errors.New("login takes one registry: stagebox login [-u USER] REGISTRY")
 	}
 	rootlessRuntimeDir()
-	reg := unpack.RegistryOptions{CertDir: c.String("cert-dir")}
-	if c.IsSet("tls-verify") {
-		reg.TLSVerify = types.NewOptionalBool(c.Bool("tls-verify"))
-	}
+	reg := tlsOptions(c)
 	sys, err := reg.SystemContext()
 	if err != nil {
 		return err

@@ -18,10 +18,7 @@ import (
 // registryFlags are the registry options pull, push, bud and run share,
 // spelled as podman and buildah spell them.
 func registryFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.BoolFlag{Name: "tls-verify", Value: true,
-			Usage: "require HTTPS and a verified certificate (--tls-verify=false also allows plain HTTP); default: registries.conf's insecure setting"},
-		&cli.StringFlag{Name: "cert-dir", Usage: "directory of ca.crt and client *.cert/*.key for the registry (containers-certs.d(5))"},
+	return append(tlsFlags(), []cli.Flag{
 		&cli.StringFlag{Name: "creds", Usage: "USER[:PASSWORD] for the registry (asks for the password on a terminal when omitted)"},
 		&cli.StringFlag{Name: "authfile", EnvVars: []string{"REGISTRY_AUTH_FILE"},
 			Usage: "auth file to read credentials from (default: podman's search: $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json, ~/.docker/config.json)"},
@@ -29,7 +26,25 @@ func registryFlags() []cli.Flag {
 		&cli.StringFlag{Name: "signature-policy", Usage: "policy.json to use instead of the system's or the user's"},
 		&cli.IntFlag{Name: "retry", Value: unpack.DefaultRetry, Usage: "times to retry a pull or push that failed for a transient reason (5xx, connection refused or reset)"},
 		&cli.StringFlag{Name: "retry-delay", Usage: "pause between retries, e.g. 2s (default: exponential backoff from 1s)"},
+	}...)
+}
+
+// tlsFlags are how to trust a registry: registryFlags' and login's.
+func tlsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "tls-verify", Value: true,
+			Usage: "require HTTPS and a verified certificate (--tls-verify=false also allows plain HTTP); default: registries.conf's insecure setting"},
+		&cli.StringFlag{Name: "cert-dir", Usage: "directory of ca.crt and client *.cert/*.key for the registry (containers-certs.d(5))"},
 	}
+}
+
+// tlsOptions reads tlsFlags.
+func tlsOptions(c *cli.Context) unpack.RegistryOptions {
+	o := unpack.RegistryOptions{CertDir: c.String("cert-dir")}
+	if c.IsSet("tls-verify") {
+		o.TLSVerify = types.NewOptionalBool(c.Bool("tls-verify"))
+	}
+	return o
 }
 
 // registryOptions reads the flags of registryFlags. A --creds without a
@@ -37,17 +52,9 @@ func registryFlags() []cli.Flag {
 // does the work (after openStore's re-exec), so the user is asked once.
 func registryOptions(c *cli.Context) (unpack.RegistryOptions, error) {
 	rootlessRuntimeDir()
-	o := unpack.RegistryOptions{
-		CertDir:         c.String("cert-dir"),
-		Creds:           c.String("creds"),
-		AuthFile:        c.String("authfile"),
-		RegistriesConf:  c.String("registries-conf"),
-		SignaturePolicy: c.String("signature-policy"),
-		Retry:           c.Int("retry"),
-	}
-	if c.IsSet("tls-verify") {
-		o.TLSVerify = types.NewOptionalBool(c.Bool("tls-verify"))
-	}
+	o := tlsOptions(c)
+	o.Creds, o.AuthFile, o.Retry = c.String("creds"), c.String("authfile"), c.Int("retry")
+	o.RegistriesConf, o.SignaturePolicy = c.String("registries-conf"), c.String("signature-policy")
 	if c.IsSet("creds") && (o.Creds == "" || strings.HasPrefix(o.Creds, ":")) {
 		return o, errors.New("--creds: want USER[:PASSWORD]")
 	}

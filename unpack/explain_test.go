@@ -29,6 +29,7 @@ func TestExplainGivesOneLineAdvice(t *testing.T) {
 		{errors.New("http: server gave HTTP response to HTTPS client"), []string{"plain HTTP", "--tls-verify=false"}},
 		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, []string{"not reachable", "connection refused", "2 retries"}},
 		{docker.UnexpectedHTTPStatusError{StatusCode: 503}, []string{"503", "2 retries"}},
+		{&net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, []string{`"nowhere.invalid" does not resolve`}},
 		{signature.PolicyRequirementError("Running image docker://x is rejected by policy."), []string{"signature policy /policy.json", "rejected"}},
 	} {
 		got := Explain(wrap(c.err), sys, o)

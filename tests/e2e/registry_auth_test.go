@@ -81,6 +81,14 @@ func TestRegistryCredentialSources(t *testing.T) {
 				}
 			})
 		}
+		t.Run("--creds USER asks for the password on the terminal", func(t *testing.T) {
+			o := onTerminal(reg.Password + "\n")
+			o.env = []string{"REGISTRY_AUTH_FILE="}
+			r := s.run(t, o, "pull", "--policy", "always", "--cert-dir", reg.CertDir, "--creds", reg.User, reg.Host+"/creds/"+a.name+"-creds:1")
+			if r.code != 0 || !strings.Contains(r.stdout, "Password:") || !strings.Contains(r.stdout, id) {
+				t.Fatalf("pull asking for the password failed:\n%s", r)
+			}
+		})
 		t.Run("no credentials at all", func(t *testing.T) {
 			r := s.run(t, opts{env: []string{"REGISTRY_AUTH_FILE=", "XDG_RUNTIME_DIR=" + s.scratch(t, "empty")}},
 				"push", "--cert-dir", reg.CertDir, "creds", "docker://"+reg.Host+"/creds/none:1")

@@ -192,10 +192,7 @@ func TestRegistryProgress(t *testing.T) {
 		if r := s.must(t, "push", "-q", "--tls-verify=false", "busybox", "docker://"+ref); r.stderr != "" {
 			t.Errorf("push -q printed progress:\n%s", r)
 		}
-		// script gives the command a terminal; mpb draws nothing on one
-		// with no width, so the terminal gets one first.
-		tty := opts{wrap: []string{"bash", "-c", `exec script -qefc "stty cols 120 rows 40; $(printf '%q ' "$@")" /dev/null`, "bash"}}
-		r = newStore(t, a).run(t, tty, "pull", "--tls-verify=false", ref)
+		r = newStore(t, a).run(t, onTerminal(""), "pull", "--tls-verify=false", ref)
 		if r.code != 0 || !strings.Contains(r.stdout, "Copying blob") || !strings.Contains(r.stdout, "\x1b[") || strings.Contains(r.stdout, "done in") {
 			t.Errorf("pull on a terminal drew no progress bars:\n%q", r.stdout)
 		}
@@ -220,4 +217,10 @@ func wantRetriesThenError(t *testing.T, r result, retries int, want ...string) {
 	}
 	r.stderr = strings.Join(rest, "\n")
 	wantOneLineError(t, r, want...)
+}
+
+// onTerminal runs the command on a terminal (script(1)'s), typing input
+// into it. mpb draws nothing on a terminal with no width, so it gets one.
+func onTerminal(input string) opts {
+	return opts{stdin: input, wrap: []string{"bash", "-c", `exec script -qefc "stty cols 120 rows 40; $(printf '%q ' "$@")" /dev/null`, "bash"}}
 }

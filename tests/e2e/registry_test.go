@@ -32,9 +32,13 @@ func TestRegistryRoundTrips(t *testing.T) {
 				if !c.reg.HasTag(t, "stagebox/marker-"+a.name, "1") {
 					t.Fatalf("%s is not in the registry after the push", ref)
 				}
+				gets := c.reg.BlobGets()
 				got := other.must(t, append(append([]string{"pull", "--policy", "always"}, c.flags...), ref)...).id(t)
 				if got != id {
 					t.Errorf("pulled back image %s, pushed %s", got, id)
+				}
+				if c.reg.BlobGets() <= gets {
+					t.Errorf("the registry's log counts no blob downloads for the pull:\n%s", c.reg.Log())
 				}
 				runner := newStore(t, a)
 				r := runner.run(t, opts{}, append(append([]string{"run", "--pull", "always"}, c.flags...), ref, "cat", "/marker")...)

@@ -59,6 +59,8 @@ func explanation(err error, sys *types.SystemContext, o RegistryOptions) string 
 		return fmt.Sprintf("unauthorized: the registry refused the credentials: check --creds or the auth file %s (or run `stagebox login`)", authFile(sys, o))
 	case errors.As(err, &unknownCA) || strings.Contains(err.Error(), "certificate signed by unknown authority"):
 		return "the registry's certificate is signed by an unknown authority: put its CA as ca.crt in a directory given to --cert-dir (or /etc/containers/certs.d/HOST:PORT/), or use --tls-verify=false"
+	case strings.Contains(err.Error(), "tls: certificate required") || strings.Contains(err.Error(), "tls: bad certificate"):
+		return "the registry wants a client certificate it trusts: put NAME.cert and NAME.key beside ca.crt in the directory given to --cert-dir (or /etc/containers/certs.d/HOST:PORT/)"
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "the registry speaks plain HTTP, not HTTPS: use --tls-verify=false or mark it insecure = true in registries.conf"
 	case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH):

@@ -27,6 +27,7 @@ func TestExplainGivesOneLineAdvice(t *testing.T) {
 		{docker.UnexpectedHTTPStatusError{StatusCode: 401}, []string{"unauthorized", "/auth.json"}},
 		{x509.UnknownAuthorityError{}, []string{"unknown authority", "--cert-dir", "--tls-verify=false"}},
 		{errors.New("http: server gave HTTP response to HTTPS client"), []string{"plain HTTP", "--tls-verify=false"}},
+		{errors.New("remote error: tls: certificate required"), []string{"client certificate", "NAME.cert", "--cert-dir"}},
 		{&net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, []string{"not reachable", "connection refused", "2 retries"}},
 		{docker.UnexpectedHTTPStatusError{StatusCode: 503}, []string{"503", "2 retries"}},
 		{&net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, []string{`"nowhere.invalid" does not resolve`}},

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,5 +52,31 @@ func TestRegistryRoundTrips(t *testing.T) {
 				wantFile(t, fresh.image(t, built).Files(), "/both", strings.Repeat("marker-"+a.name+"\n", 2))
 			})
 		}
+	})
+}
+
+// TestRegistryClientCertificates: a registry that demands a client
+// certificate is reached with the client.cert/client.key pair in
+// --cert-dir (containers-certs.d(5)); with only the CA there, the failure
+// says what is missing.
+func TestRegistryClientCertificates(t *testing.T) {
+	reg := startRegistry(t, registryOptions{tls: true, clientCerts: true})
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		ref := reg.Host + "/mtls/" + a.name + ":1"
+		s.must(t, "push", "--cert-dir", reg.CertDir, "--creds", reg.Creds(), "busybox", "docker://"+ref)
+		if !reg.HasTag(t, "mtls/"+a.name, "1") {
+			t.Fatalf("%s is not in the registry after the push", ref)
+		}
+		caOnly := s.scratch(t, "caonly")
+		ca, err := os.ReadFile(filepath.Join(reg.CertDir, "ca.crt"))
+		must(t, err)
+		writeFile(t, filepath.Join(caOnly, "ca.crt"), string(ca))
+		r := newStore(t, a).run(t, opts{}, "pull", "--retry", "0", "--cert-dir", caOnly, "--creds", reg.Creds(), ref)
+		if r.code == 0 {
+			t.Fatalf("pull without a client certificate succeeded:\n%s", r)
+		}
+		wantOneLineError(t, r, "client certificate", "--cert-dir")
 	})
 }

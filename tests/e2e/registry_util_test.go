@@ -41,8 +41,9 @@ type registry struct {
 
 // registryOptions choose what startRegistry starts.
 type registryOptions struct {
-	tls  bool // HTTPS with a test CA, and htpasswd authentication
-	auth bool // htpasswd authentication (implied by tls)
+	tls         bool // HTTPS with a test CA, and htpasswd authentication
+	auth        bool // htpasswd authentication (implied by tls)
+	clientCerts bool // with tls: demand a client certificate signed by the CA (CertDir holds one)
 }
 
 // startRegistry starts a registry: plain HTTP and open by default; with
@@ -64,8 +65,11 @@ func startRegistry(t *testing.T, o registryOptions) *registry {
 		filepath.Join(dir, "data"), r.Host)
 	if o.tls {
 		r.CertDir = filepath.Join(dir, "certs")
-		crt, key := makeCertificates(t, r.CertDir)
+		crt, key := makeCertificates(t, r.CertDir, o.clientCerts)
 		conf += fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", crt, key)
+		if o.clientCerts {
+			conf += fmt.Sprintf("    clientcas:\n      - %s\n", filepath.Join(r.CertDir, "ca.crt"))
+		}
 	}
 	if o.tls || o.auth {
 		r.User, r.Password = "tester", "s3cret-pass"
@@ -133,6 +137,9 @@ func (r *registry) client() *http.Client {
 			pool.AppendCertsFromPEM(pem)
 		}
 		tr.TLSClientConfig.RootCAs = pool
+		if cert, err := tls.LoadX509KeyPair(filepath.Join(r.CertDir, "client.cert"), filepath.Join(r.CertDir, "client.key")); err == nil {
+			tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
+		}
 	}
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
@@ -173,8 +180,10 @@ func freeAddr(t *testing.T) string {
 
 // makeCertificates writes a CA (dir/ca.crt, for --cert-dir) and a server
 // certificate for 127.0.0.1 signed by it (outside dir, so that --cert-dir
-// holds nothing but the CA); it returns the server's cert and key paths.
-func makeCertificates(t *testing.T, dir string) (string, string) {
+// holds nothing but the CA), and with client a client certificate in dir
+// as containers-certs.d(5) names it (client.cert, client.key); it returns
+// the server's cert and key paths.
+func makeCertificates(t *testing.T, dir string, client bool) (string, string) {
 	t.Helper()
 	must(t, os.MkdirAll(dir, 0o755))
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -198,13 +207,31 @@ func makeCertificates(t *testing.T, dir string) (string, string) {
 	must(t, err)
 	srvDER, err := x509.CreateCertificate(rand.Reader, srv, caCert, &srvKey.PublicKey, caKey)
 	must(t, err)
-	keyDER, err := x509.MarshalECPrivateKey(srvKey)
-	must(t, err)
 	writeFile(t, filepath.Join(dir, "ca.crt"), pemString("CERTIFICATE", caDER))
 	crt, key := filepath.Join(filepath.Dir(dir), "server.crt"), filepath.Join(filepath.Dir(dir), "server.key")
-	writeFile(t, crt, pemString("CERTIFICATE", srvDER))
-	writeFile(t, key, pemString("EC PRIVATE KEY", keyDER))
+	writeKeyPair(t, crt, key, srvDER, srvKey)
+	if client {
+		cliKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		must(t, err)
+		cli := &x509.Certificate{
+			SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "stagebox test client"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		}
+		cliDER, err := x509.CreateCertificate(rand.Reader, cli, caCert, &cliKey.PublicKey, caKey)
+		must(t, err)
+		writeKeyPair(t, filepath.Join(dir, "client.cert"), filepath.Join(dir, "client.key"), cliDER, cliKey)
+	}
 	return crt, key
+}
+
+// writeKeyPair writes a certificate and its key as PEM.
+func writeKeyPair(t *testing.T, crt, key string, der []byte, priv *ecdsa.PrivateKey) {
+	t.Helper()
+	keyDER, err := x509.MarshalECPrivateKey(priv)
+	must(t, err)
+	writeFile(t, crt, pemString("CERTIFICATE", der))
+	writeFile(t, key, pemString("EC PRIVATE KEY", keyDER))
 }
 
 func pemString(typ string, der []byte) string {

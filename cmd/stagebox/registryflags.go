@@ -32,8 +32,8 @@ func registryFlags() []cli.Flag {
 // tlsFlags are how to trust a registry: registryFlags' and login's.
 func tlsFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "tls-verify", Value: true,
-			Usage: "require HTTPS and a verified certificate (--tls-verify=false also allows plain HTTP); default: registries.conf's insecure setting"},
+		&cli.BoolFlag{Name: "tls-verify", Value: true, DefaultText: "as registries.conf's insecure setting says",
+			Usage: "require HTTPS and a verified certificate; --tls-verify=false skips the check and allows plain HTTP"},
 		&cli.StringFlag{Name: "cert-dir", Usage: "directory of ca.crt and client *.cert/*.key for the registry (containers-certs.d(5))"},
 	}
 }

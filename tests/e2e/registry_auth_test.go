@@ -33,7 +33,7 @@ func credentialHelper(t *testing.T, s *store, reg *registry) string {
 // (containers/image, so podman and stagebox, does not read Docker's
 // credsStore; credential-helpers is its equivalent).
 func TestRegistryCredentialSources(t *testing.T) {
-	reg := startRegistry(t, registryOptions{tls: true})
+	reg := serveRegistry(t, registryOptions{tls: true})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)
@@ -103,7 +103,7 @@ func TestRegistryCredentialSources(t *testing.T) {
 // TestLoginLogout logs in (with -p, and with --password-stdin), checks that
 // builds use the stored credentials, and logs out of one registry and of all.
 func TestLoginLogout(t *testing.T) {
-	reg := startRegistry(t, registryOptions{tls: true})
+	reg := serveRegistry(t, registryOptions{tls: true})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)

@@ -24,8 +24,8 @@ func tripwire(t *testing.T) (env []string, seen func() []string) {
 // alias, unqualified-search-registries, and a localhost/ image that never
 // touches the network even when localhost is blocked.
 func TestRegistriesConf(t *testing.T) {
-	mirror := startRegistry(t, registryOptions{})
-	blocked := startRegistry(t, registryOptions{})
+	mirror := serveRegistry(t, registryOptions{})
+	blocked := serveRegistry(t, registryOptions{})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)
@@ -119,7 +119,7 @@ blocked = true
 // TestSignaturePolicyRefusal pulls an image a policy.json rejects: the
 // error is one line naming the policy file.
 func TestSignaturePolicyRefusal(t *testing.T) {
-	reg := startRegistry(t, registryOptions{})
+	reg := serveRegistry(t, registryOptions{})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)

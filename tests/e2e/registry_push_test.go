@@ -15,7 +15,7 @@ import (
 // manifest after taking the layers) tags nothing. push --digestfile writes
 // the digest the registry serves.
 func TestBudPush(t *testing.T) {
-	reg := startRegistry(t, registryOptions{})
+	reg := serveRegistry(t, registryOptions{})
 	refuseManifests := startProxy(t, reg, func(r *http.Request) int {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
 			return http.StatusForbidden
@@ -89,7 +89,7 @@ func TestBudPush(t *testing.T) {
 // pulled from with --retry; without retries the same failure is one line
 // naming the status; 401, 403 and 404 are never retried.
 func TestRegistryRetries(t *testing.T) {
-	reg := startRegistry(t, registryOptions{})
+	reg := serveRegistry(t, registryOptions{})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)
@@ -134,8 +134,8 @@ func TestRegistryRetries(t *testing.T) {
 // TestRegistryErrors: each way of failing to reach a registry is one line
 // saying what to do.
 func TestRegistryErrors(t *testing.T) {
-	plain := startRegistry(t, registryOptions{})
-	secure := startRegistry(t, registryOptions{tls: true})
+	plain := serveRegistry(t, registryOptions{})
+	secure := serveRegistry(t, registryOptions{tls: true})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)
@@ -152,7 +152,7 @@ func TestRegistryErrors(t *testing.T) {
 				[]string{"unknown authority", "--cert-dir", "--tls-verify=false"}},
 			{"plain-HTTP registry over HTTPS", []string{"push", "--tls-verify=true", "busybox", "docker://" + plain.Host + "/errors/busybox:1"},
 				[]string{"plain HTTP", "--tls-verify=false"}},
-			{"registry down, after the retries", []string{"pull", "--tls-verify=false", "--retry", "1", "--retry-delay", "10ms", freeAddr(t) + "/errors/busybox:1"},
+			{"registry down, after the retries", []string{"pull", "--tls-verify=false", "--retry", "1", "--retry-delay", "10ms", unusedAddr(t) + "/errors/busybox:1"},
 				[]string{"not reachable", "after 1 retry"}},
 			{"--creds without a password and no terminal", []string{"pull", "--cert-dir", secure.CertDir, "--creds", secure.User, secure.Host + "/errors/busybox:1"},
 				[]string{"--creds", "not a terminal"}},
@@ -173,7 +173,7 @@ func TestRegistryErrors(t *testing.T) {
 // size, when stderr is not a terminal; bars (drawn with terminal escapes)
 // when it is; nothing with -q.
 func TestRegistryProgress(t *testing.T) {
-	reg := startRegistry(t, registryOptions{})
+	reg := serveRegistry(t, registryOptions{})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)

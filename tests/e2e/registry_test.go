@@ -13,8 +13,8 @@ import (
 // with `run --pull always`, and builds FROM and COPY --from= the registry
 // images.
 func TestRegistryRoundTrips(t *testing.T) {
-	plain := startRegistry(t, registryOptions{})
-	secure := startRegistry(t, registryOptions{tls: true})
+	plain := serveRegistry(t, registryOptions{})
+	secure := serveRegistry(t, registryOptions{tls: true})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)
@@ -60,7 +60,7 @@ func TestRegistryRoundTrips(t *testing.T) {
 // --cert-dir (containers-certs.d(5)); with only the CA there, the failure
 // says what is missing.
 func TestRegistryClientCertificates(t *testing.T) {
-	reg := startRegistry(t, registryOptions{tls: true, clientCerts: true})
+	reg := serveRegistry(t, registryOptions{tls: true, clientCerts: true})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)

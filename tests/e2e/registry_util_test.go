@@ -39,17 +39,17 @@ type registry struct {
 	log      *syncBuffer // the registry's stdout and stderr (access log included)
 }
 
-// registryOptions choose what startRegistry starts.
+// registryOptions choose what serveRegistry starts.
 type registryOptions struct {
 	tls         bool // HTTPS with a test CA, and htpasswd authentication
 	auth        bool // htpasswd authentication (implied by tls)
 	clientCerts bool // with tls: demand a client certificate signed by the CA (CertDir holds one)
 }
 
-// startRegistry starts a registry: plain HTTP and open by default; with
+// serveRegistry starts a registry: plain HTTP and open by default; with
 // o.tls, HTTPS with a certificate from a CA the test makes, and htpasswd
 // authentication (user "tester").
-func startRegistry(t *testing.T, o registryOptions) *registry {
+func serveRegistry(t *testing.T, o registryOptions) *registry {
 	t.Helper()
 	if _, err := exec.LookPath("docker-registry"); err != nil {
 		t.Skip("docker-registry is not installed (apt-get install docker-registry)")
@@ -60,7 +60,7 @@ func startRegistry(t *testing.T, o registryOptions) *registry {
 	}
 	t.Cleanup(func() { removeTree(dir) })
 	must(t, os.Chmod(dir, 0o755))
-	r := &registry{TLS: o.tls, dir: dir, Host: freeAddr(t), log: &syncBuffer{}}
+	r := &registry{TLS: o.tls, dir: dir, Host: unusedAddr(t), log: &syncBuffer{}}
 	conf := fmt.Sprintf("version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n",
 		filepath.Join(dir, "data"), r.Host)
 	if o.tls {
@@ -169,8 +169,8 @@ func (r *registry) ManifestDigest(t *testing.T, repo, tag string) string {
 	return resp.Header.Get("Docker-Content-Digest")
 }
 
-// freeAddr is a 127.0.0.1 port nothing listens on right now.
-func freeAddr(t *testing.T) string {
+// unusedAddr is a 127.0.0.1 port nothing listens on right now.
+func unusedAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)

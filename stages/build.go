@@ -45,6 +45,9 @@ type Options struct {
 	// Named build contexts (--build-context NAME=VALUE): a directory,
 	// docker-image://REF or oci-layout://DIR[:TAG], by name.
 	BuildContexts map[string]string
+	// Registries (issue 8): how FROM and COPY --from=<image> pulls and the
+	// pushes reach registries (filled by cmd from the registry flags).
+	Registry unpack.RegistryOptions
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

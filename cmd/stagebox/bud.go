@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/stagebox/stagebox/stages"
@@ -32,7 +33,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, append(mountFlags(), buildContextFlags()...)...),
+		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags())...),
 		Action: bud,
 	}
 }
@@ -54,7 +55,7 @@ func bud(c *cli.Context) error {
 			return fmt.Errorf("read Dockerfile from stdin: %w", err)
 		}
 	}
-	id, err := stages.Build(c.Context, st, opts)
+	id, err := budBuild(c, st, opts)
 	if err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if err := buildContextOptions(c, &o); err != nil {
 		return o, err
 	}
-	return o, nil
+	return o, budRegistry(c, &o)
 }
 
 // keyValues parses KEY=VALUE flags; with fromEnv a bare KEY takes its value

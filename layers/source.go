@@ -115,18 +115,23 @@ func (s *commitSource) GetBlob(_ context.Context, info types.BlobInfo, _ types.B
 	if !ok {
 		return nil, -1, fmt.Errorf("image %s has no blob %s", img.name, info.Digest)
 	}
-	if blob.path != "" {
-		f, err := os.Open(blob.path)
-		if err != nil {
-			return nil, -1, fmt.Errorf("reopening the diff of layer %s: %w", shortID(blob.layerID), err)
-		}
-		return f, blob.size, nil
-	}
-	rc, err := diffLayer(img.store, blob.layerID)
+	rc, err := blob.open(img.store)
 	if err != nil {
 		return nil, -1, err
 	}
 	return rc, blob.size, nil
+}
+
+// open streams the blob's uncompressed tar.
+func (b layerBlob) open(st storage.Store) (io.ReadCloser, error) {
+	if b.path != "" {
+		f, err := os.Open(b.path)
+		if err != nil {
+			return nil, fmt.Errorf("reopening the diff of layer %s: %w", shortID(b.layerID), err)
+		}
+		return f, nil
+	}
+	return diffLayer(st, b.layerID)
 }
 
 // diffLayer streams a layer's changes against its parent as an

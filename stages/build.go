@@ -38,6 +38,11 @@ type Options struct {
 	Jobs              int    // concurrent stages; <= 0 means no limit
 	IgnoreFile        string
 	Out, Err          io.Writer
+
+	// Registry cache and outputs (issue 8, items 5 and 6).
+	CacheTo   *layers.RegistryCache   // publish this build's step entries here; nil: none
+	CacheFrom []*layers.RegistryCache // consulted in order after a local cache miss
+	Output    *layers.Output          // also write the target here; with no Tags, only here
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -72,7 +77,14 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	return b.commit(ctx, top, cfg)
+	id, err := b.finish(ctx, top, cfg)
+	if err != nil {
+		return "", err
+	}
+	if err := b.publish(ctx); err != nil {
+		return "", &Error{File: plan.File, Err: err}
+	}
+	return id, nil
 }
 
 func withDefaults(o Options) Options {
@@ -127,12 +139,13 @@ func (b *builder) runStages(ctx context.Context) (string, layers.ImageSpec, erro
 		return "", layers.ImageSpec{}, err
 	}
 	r := b.results[b.target]
-	return r.top, r.cfg, nil
+	top, err := b.localTop(ctx, r)
+	return top, r.cfg, err
 }
 
-// commit writes the target stage as an image with every tag, and the
-// --iidfile, then prints the ID as the last line of output.
-func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
+// finish commits the target stage as an image with every tag and writes
+// it to --output; with --output and no tag it is not stored at all.
+func (b *builder) finish(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
 	for k, v := range b.opts.Labels {
 		if cfg.Config.Labels == nil {
 			cfg.Config.Labels = map[string]string{}
@@ -141,17 +154,40 @@ func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) 
 	}
 	now := b.now()
 	cfg.Created = &now
+	var id string
+	var err error
+	if b.opts.Output == nil || len(b.opts.Tags) > 0 {
+		if id, err = b.commit(ctx, top, cfg); err != nil {
+			return "", err
+		}
+	}
+	if b.opts.Output != nil {
+		b.progress("OUTPUT type=%s,dest=%s", b.opts.Output.Type, b.opts.Output.Dest)
+		if id, err = b.store.Export(ctx, top, cfg, b.opts.Tags, *b.opts.Output); err != nil {
+			return "", &Error{File: b.plan.File, Err: err}
+		}
+	}
+	return id, b.writeIIDFile(id)
+}
+
+// commit writes the target stage as an image with every tag.
+func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
 	b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
 	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags)
 	if err != nil {
 		return "", &Error{File: b.plan.File, Err: fmt.Errorf("commit: %w", err)}
 	}
+	return id, nil
+}
+
+// writeIIDFile writes --iidfile, if asked.
+func (b *builder) writeIIDFile(id string) error {
 	if b.opts.IIDFile != "" {
 		if err := os.WriteFile(b.opts.IIDFile, []byte("sha256:"+id), 0o644); err != nil {
-			return "", fmt.Errorf("write --iidfile: %w", err)
+			return fmt.Errorf("write --iidfile: %w", err)
 		}
 	}
-	return id, nil
+	return nil
 }
 
 // newLexer gives each stage its own lexer: BuildKit's Lex is not safe for

@@ -33,6 +33,8 @@ type builder struct {
 	// target and the stages it is FROM. The others are only copied from.
 	committed map[*Stage]bool
 
+	cache cacheState // registry cache bookkeeping
+
 	mu      sync.Mutex
 	created []string // working layers, deleted (newest first) when the build ends
 	out     io.Writer
@@ -40,11 +42,13 @@ type builder struct {
 
 // stageResult is what a finished stage hands to the stages that read it.
 type stageResult struct {
-	done chan struct{}
-	err  error
-	top  string
-	key  string
-	cfg  layers.ImageSpec
+	done    chan struct{}
+	err     error
+	mu      sync.Mutex            // guards top and pending once done
+	pending []*layers.RemoteEntry // registry cache hits above top, not downloaded yet
+	top     string
+	key     string
+	cfg     layers.ImageSpec
 }
 
 func (r *stageResult) wait(ctx context.Context) error {

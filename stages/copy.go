@@ -14,12 +14,15 @@ import (
 )
 
 // copySource is where a COPY reads from: the context, a stage's rootfs or an
-// image's rootfs, with the release of whatever was mounted for it.
+// image's rootfs, with the release of whatever was mounted for it. A stage
+// or image is mounted (and a stage's registry cache hits downloaded) only
+// when the step misses the cache: open does it.
 type copySource struct {
 	root        string
 	key         string // cache key of a stage or image source; "" for the context (hashed by content)
 	fromContext bool
 	release     func()
+	open        func() (copySource, error) // nil: root is ready
 }
 
 func (st *stageState) copy(ctx context.Context, c *instructions.CopyCommand) error {
@@ -53,27 +56,31 @@ func (st *stageState) copySource(ctx context.Context, from string) (copySource, 
 	if from == "" {
 		return copySource{root: st.b.opts.ContextDir, fromContext: true, release: func() {}}, nil
 	}
-	var top, key string
 	if s, ok := st.node.copyFrom[from]; ok {
-		top, key = st.b.results[s].top, st.b.results[s].key
-	} else {
-		name, err := st.expand(from)
-		if err != nil {
-			return copySource{}, err
-		}
-		id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
-		if err != nil {
-			return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile nor an image that could be found: %w", name, err)
-		}
-		img, err := st.b.store.Image(id)
-		if err != nil {
-			return copySource{}, err
-		}
-		top, key = img.TopLayer, "image:"+img.ID
+		r := st.b.results[s]
+		return copySource{key: r.key, release: func() {}, open: func() (copySource, error) {
+			top, err := st.b.localTop(ctx, r)
+			if err != nil {
+				return copySource{}, err
+			}
+			return st.mountReadOnly(top)
+		}}, nil
 	}
-	src, err := st.mountReadOnly(top)
-	src.key = key
-	return src, err
+	name, err := st.expand(from)
+	if err != nil {
+		return copySource{}, err
+	}
+	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
+	if err != nil {
+		return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile nor an image that could be found: %w", name, err)
+	}
+	img, err := st.b.store.Image(id)
+	if err != nil {
+		return copySource{}, err
+	}
+	return copySource{key: "image:" + img.ID, release: func() {}, open: func() (copySource, error) {
+		return st.mountReadOnly(img.TopLayer)
+	}}, nil
 }
 
 // mountReadOnly mounts a copy-on-write view of the layer stack ending at top.
@@ -113,6 +120,14 @@ func (st *stageState) copyStep(ctx context.Context, cmd instructions.Command, sd
 	}
 	return st.fsStep(cmd, key, func(root string) (bool, error) {
 		spec.DstRoot = root
+		if src.open != nil {
+			mounted, err := src.open()
+			if err != nil {
+				return false, err
+			}
+			defer mounted.release()
+			spec.SrcRoot = mounted.root
+		}
 		if chown != "" {
 			u, err := unpack.ResolveUser(root, chown)
 			if err != nil {

@@ -15,21 +15,23 @@ import (
 // stageState is one stage being executed: its layer stack (by top layer),
 // the config it mutates, and the ARGs in scope.
 type stageState struct {
-	b      *builder
-	stage  *Stage
-	node   *node
-	lex    *shell.Lex
-	args   *argScope
-	top    string
-	key    string // cache key of top: the chain of filesystem steps below it
-	cfg    layers.ImageSpec
-	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
-	step   int
-	steps  int
+	b       *builder
+	ctx     context.Context
+	pending []*layers.RemoteEntry // registry cache hits stacked on top, not downloaded yet
+	stage   *Stage
+	node    *node
+	lex     *shell.Lex
+	args    *argScope
+	top     string
+	key     string // cache key of top: the chain of filesystem steps below it
+	cfg     layers.ImageSpec
+	cmdSet  bool // CMD given in this stage (an ENTRYPOINT then keeps it)
+	step    int
+	steps   int
 }
 
 func (b *builder) runStage(ctx context.Context, s *Stage) error {
-	st := &stageState{b: b, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
+	st := &stageState{b: b, ctx: ctx, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
 	cmds := s.Commands
 	st.steps = len(cmds) + 1
 	st.progress("FROM %s", st.fromText())
@@ -51,7 +53,7 @@ func (b *builder) runStage(ctx context.Context, s *Stage) error {
 		}
 	}
 	r := b.results[s]
-	r.top, r.cfg, r.key = st.top, st.cfg, st.key
+	r.top, r.cfg, r.key, r.pending = st.top, st.cfg, st.key, st.pending
 	return nil
 }
 
@@ -77,7 +79,10 @@ func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) 
 	switch {
 	case n.baseStage != nil:
 		r := st.b.results[n.baseStage]
+		r.mu.Lock()
 		st.top, st.cfg, st.key = r.top, cloneSpec(r.cfg), r.key
+		st.pending = append([]*layers.RemoteEntry(nil), r.pending...)
+		r.mu.Unlock()
 	case strings.EqualFold(n.base, "scratch"):
 		st.key = "scratch"
 		st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
@@ -141,10 +146,17 @@ func historyText(cmd instructions.Command) string {
 // so a stage never stacks on a half-made layer; fn reporting no change drops
 // the layer too and the step costs no layer.
 func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn func(root string) (changed bool, err error)) error {
-	key := chainKey(st.key, keyParts...)
+	parent := st.key
+	key := chainKey(parent, keyParts...)
 	if st.cached(key) {
 		st.addHistory(cmd, false)
+		if len(st.pending) == 0 {
+			st.share(st.top, key, parent)
+		}
 		return nil
+	}
+	if err := st.materialize(); err != nil {
+		return err
 	}
 	id, err := st.b.store.NewLayer(st.top)
 	if err != nil {
@@ -182,6 +194,7 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 	}
 	st.top, st.key = entry, key
 	st.addHistory(cmd, false)
+	st.share(entry, key, parent)
 	return nil
 }
 

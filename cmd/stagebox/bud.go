@@ -17,7 +17,7 @@ func budCommand() *cli.Command {
 		Aliases:   []string{"build", "build-using-dockerfile"},
 		Usage:     "build an image from a Dockerfile",
 		ArgsUsage: "[CONTEXT]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image (repeatable)"},
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path, or - for stdin"},
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE, or KEY to take it from the environment (repeatable)"},
@@ -32,7 +32,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		},
+		}, regcacheFlags()...),
 		Action: bud,
 	}
 }
@@ -57,6 +57,10 @@ func bud(c *cli.Context) error {
 	id, err := stages.Build(c.Context, st, opts)
 	if err != nil {
 		return err
+	}
+	if opts.Output != nil && opts.Output.Dest == "-" {
+		fmt.Fprintln(c.App.ErrWriter, id) // stdout holds the tar
+		return nil
 	}
 	fmt.Fprintln(c.App.Writer, id)
 	return nil
@@ -98,7 +102,9 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if o.Labels, err = keyValues(c.StringSlice("label"), "--label", false); err != nil {
 		return o, err
 	}
-	return o, nil
+	// Registry options (TLS, credentials) come from registries.conf and
+	// auth files until bud has flags for them: nil SystemContext.
+	return o, regcacheOptions(c, &o, nil)
 }
 
 // keyValues parses KEY=VALUE flags; with fromEnv a bare KEY takes its value

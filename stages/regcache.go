@@ -1,0 +1,129 @@
+package stages
+
+import (
+	"context"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+	"github.com/stagebox/stagebox/layers"
+)
+
+// remoteHit looks key up in the --cache-from repositories, in order. A hit
+// is only a descriptor: the stage stacks it as pending and downloads it
+// when a step must run on it or the commit needs it. A registry that fails
+// is warned about once and then skipped, so a cache outage slows a build
+// down but never fails it.
+func (st *stageState) remoteHit(ctx context.Context, key string) *layers.RemoteEntry {
+	for _, c := range st.b.opts.CacheFrom {
+		if st.b.cacheDown(c) {
+			continue
+		}
+		e, err := c.Lookup(ctx, key)
+		if err != nil {
+			st.b.markCacheDown(c, err)
+			continue
+		}
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// cacheState is what a build remembers about its registry caches.
+type cacheState struct {
+	mu      sync.Mutex
+	down    map[*layers.RegistryCache]bool
+	toShare []sharedStep // steps with a local layer, for --cache-to
+}
+
+// sharedStep is one step --cache-to publishes.
+type sharedStep struct {
+	layer string
+	step  layers.CacheStep
+}
+
+func (b *builder) cacheDown(c *layers.RegistryCache) bool {
+	b.cache.mu.Lock()
+	defer b.cache.mu.Unlock()
+	return b.cache.down[c]
+}
+
+func (b *builder) markCacheDown(c *layers.RegistryCache, err error) {
+	b.cache.mu.Lock()
+	defer b.cache.mu.Unlock()
+	if b.cache.down == nil {
+		b.cache.down = map[*layers.RegistryCache]bool{}
+	}
+	b.cache.down[c] = true
+	logrus.Warnf("--cache-from %s is not used for the rest of this build: %v", c, err)
+}
+
+// share remembers a step whose layer is local for --cache-to.
+func (st *stageState) share(layer, key, parent string) {
+	if st.b.opts.CacheTo == nil {
+		return
+	}
+	h := st.cfg.History[len(st.cfg.History)-1]
+	st.b.cache.mu.Lock()
+	defer st.b.cache.mu.Unlock()
+	st.b.cache.toShare = append(st.b.cache.toShare, sharedStep{layer: layer, step: layers.CacheStep{Key: key, Parent: parent, History: h}})
+}
+
+// publish uploads the entries of every step the build ran or found in the
+// local cache to --cache-to; entries the repository has are skipped.
+func (b *builder) publish(ctx context.Context) error {
+	if b.opts.CacheTo == nil {
+		return nil
+	}
+	n := 0
+	for _, s := range b.cache.toShare {
+		uploaded, err := b.store.PublishCache(ctx, b.opts.CacheTo, s.layer, s.step)
+		if err != nil {
+			return err
+		}
+		if uploaded {
+			n++
+		}
+	}
+	b.progress("--> Cache: %d of %d steps published to %s", n, len(b.cache.toShare), b.opts.CacheTo)
+	return nil
+}
+
+// materialize downloads the stage's pending registry hits, so that top is
+// the whole stack, local.
+func (st *stageState) materialize() error {
+	top, err := st.b.fetch(st.ctx, st.top, st.pending)
+	if err != nil {
+		return err
+	}
+	st.top, st.pending = top, nil
+	return nil
+}
+
+// fetch stacks pending registry hits on top, downloading each one.
+func (b *builder) fetch(ctx context.Context, top string, pending []*layers.RemoteEntry) (string, error) {
+	for _, e := range pending {
+		b.progress("--> Fetching cached layer %.12s from %s", e.Layer.Digest.Encoded(), e.Cache())
+		id, err := b.store.FetchCache(ctx, e, top)
+		if err != nil {
+			return "", err
+		}
+		top = id
+	}
+	return top, nil
+}
+
+// localTop is a finished stage's top layer with its pending registry hits
+// downloaded, for a stage that reads its files or the commit. Stages that
+// run at once may ask together; the first downloads.
+func (b *builder) localTop(ctx context.Context, r *stageResult) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	top, err := b.fetch(ctx, r.top, r.pending)
+	if err != nil {
+		return "", err
+	}
+	r.top, r.pending = top, nil
+	return top, nil
+}

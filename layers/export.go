@@ -7,8 +7,9 @@ import (
 	"io"
 	"os"
 
-	"go.podman.io/image/v5/docker/reference"
+	"github.com/stagebox/stagebox/unpack"
 	"go.podman.io/image/v5/docker/archive"
+	"go.podman.io/image/v5/docker/reference"
 	ociarchive "go.podman.io/image/v5/oci/archive"
 	"go.podman.io/image/v5/types"
 	storarchive "go.podman.io/storage/pkg/archive"
@@ -67,7 +68,7 @@ func exportArchive(ctx context.Context, img *commitImage, names []string, o Outp
 	} else {
 		var named reference.NamedTagged
 		if len(names) > 0 {
-			if n, perr := reference.ParseNormalizedNamed(names[0]); perr == nil {
+			if n, perr := normalizedNamed(names[0]); perr == nil {
 				named, _ = reference.TagNameOnly(n).(reference.NamedTagged)
 			}
 		}
@@ -132,4 +133,14 @@ func createFrom(path string, r io.Reader) error {
 		return err
 	}
 	return f.Close()
+}
+
+// normalizedNamed is name as Commit stores it (localhost/NAME:latest for a
+// bare NAME), as a reference.
+func normalizedNamed(name string) (reference.Named, error) {
+	norm, err := unpack.NormalizeName(name)
+	if err != nil {
+		return nil, err
+	}
+	return reference.ParseNormalizedNamed(norm)
 }

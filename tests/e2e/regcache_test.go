@@ -1,0 +1,114 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stagebox/stagebox/tests/ocidir"
+)
+
+// sharedCacheDockerfile is multi-stage; each RUN records the time and
+// random bytes when it really runs, so its layer tells a re-run from a hit.
+const sharedCacheDockerfile = `FROM busybox AS build
+RUN date +%s%N > /early && head -c 8 /dev/urandom | od -x >> /early
+COPY input /input
+RUN date +%s%N > /stamp && head -c 8 /dev/urandom | od -x >> /stamp
+ENV FOO=bar
+WORKDIR /work
+RUN cp /input out.txt
+FROM busybox
+COPY --from=build /early /stamp /work/out.txt /
+`
+
+// sharedCacheSteps is how many filesystem steps sharedCacheDockerfile has.
+const sharedCacheSteps = 6
+
+// TestRegistryCacheSharedBetweenRunners: two stores stand for two runners.
+// The first builds with --cache-to; the second, with an empty cache and
+// only --cache-from, runs no step, makes the first's layers, and fetches
+// from the registry only the layer its image is made of.
+func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
+	reg := startRegistry(t)
+	both(t, func(t *testing.T, a *account) {
+		repo := "cache-" + a.name
+		ref := reg.addr + "/" + repo
+		env := reg.opts(t, a)
+		files := map[string]string{"Dockerfile": sharedCacheDockerfile, "input": "one\n"}
+
+		first := newStore(t, a)
+		first.busybox(t)
+		r := first.run(t, env, "bud", "--cache-to", ref, "-t", "first", first.context(t, files))
+		if r.code != 0 {
+			t.Fatalf("first runner:\n%s", r)
+		}
+		if !strings.Contains(r.stdout, "steps published to "+ref) {
+			t.Errorf("the first build does not say it published its steps:\n%s", r)
+		}
+		want := first.image(t, "first")
+
+		second := newStore(t, a)
+		second.busybox(t)
+		ctx := second.context(t, files)
+		mark := reg.mark()
+		r = second.run(t, env, "bud", "--cache-from", ref, "-t", "second", ctx)
+		if r.code != 0 {
+			t.Fatalf("second runner:\n%s", r)
+		}
+		if hits := strings.Count(r.stdout, "--> Using cache"); hits != sharedCacheSteps {
+			t.Errorf("%d of %d steps came from the cache:\n%s", hits, sharedCacheSteps, r)
+		}
+		// Only the last COPY's layer is in the committed image; the build
+		// stage's four layers are never needed here.
+		if n := reg.blobGets(repo, mark); n != 1 {
+			t.Errorf("the second runner fetched %d blobs from the cache, want 1 (the image's own layer)", n)
+		}
+		got := second.image(t, "second")
+		sameLayers(t, got, want)
+		for _, f := range []string{"/early", "/stamp"} {
+			g, _ := got.Files().Get(f)
+			w, _ := want.Files().Get(f)
+			if string(g.Data) != string(w.Data) {
+				t.Errorf("%s is %q, the first runner's is %q: the RUN ran again", f, g.Data, w.Data)
+			}
+		}
+
+		t.Run("a changed context file misses from its COPY on", func(t *testing.T) {
+			writeTree(t, ctx, map[string]string{"input": "two\n"})
+			chownTree(t, a, ctx)
+			r := second.run(t, env, "bud", "--cache-from", ref, "-t", "changed", ctx)
+			if r.code != 0 {
+				t.Fatalf("%s", r)
+			}
+			// Only the RUN before the COPY hits.
+			if hits := strings.Count(r.stdout, "--> Using cache"); hits != 1 {
+				t.Errorf("%d steps hit, want 1 (the RUN before COPY input):\n%s", hits, r)
+			}
+			files := second.image(t, "changed").Files()
+			wantFile(t, files, "/out.txt", "two\n")
+			early, _ := files.Get("/early")
+			stamp, _ := files.Get("/stamp")
+			wantEarly, _ := want.Files().Get("/early")
+			wantStamp, _ := want.Files().Get("/stamp")
+			if string(early.Data) != string(wantEarly.Data) {
+				t.Errorf("the RUN before the changed COPY ran again")
+			}
+			if string(stamp.Data) == string(wantStamp.Data) {
+				t.Errorf("the RUN after the changed COPY was taken from the cache")
+			}
+		})
+	})
+}
+
+// sameLayers checks two images have the same layers, digest for digest.
+func sameLayers(t *testing.T, got, want *ocidir.Image) {
+	t.Helper()
+	g, w := got.Config.RootFS.DiffIDs, want.Config.RootFS.DiffIDs
+	if len(g) != len(w) {
+		t.Fatalf("%d layers, the first runner's image has %d", len(g), len(w))
+	}
+	for i := range g {
+		if g[i] != w[i] {
+			t.Errorf("layer %d is %s, the first runner's is %s", i, g[i], w[i])
+		}
+	}
+}

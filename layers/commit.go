@@ -80,7 +80,7 @@ func (s *Store) commitByCopy(ctx context.Context, chain []*storage.Layer, cfg Im
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
-	if err := copyImage(ctx, commitRef{img}, dest, nil); err != nil {
+	if _, err := copyImage(ctx, commitRef{img}, dest, nil); err != nil {
 		return "", fmt.Errorf("commit: writing the image to storage: %w", err)
 	}
 	return id, nil
@@ -173,17 +173,16 @@ func (s *Store) tempDir() (string, error) {
 	return dir, nil
 }
 
-// copyImage copies src to dest under the signature policy; destCtx (may be
-// nil) sets the destination's options. A compression it names is used for
-// every layer, also those that came compressed another way.
-func copyImage(ctx context.Context, src, dest types.ImageReference, destCtx *types.SystemContext) error {
-	pc, err := unpack.PolicyContext()
+// copyImage copies src to dest under the signature policy of
+// opts.DestinationCtx; opts may be nil. It returns the manifest written.
+func copyImage(ctx context.Context, src, dest types.ImageReference, opts *copy.Options) ([]byte, error) {
+	if opts == nil {
+		opts = &copy.Options{}
+	}
+	pc, err := unpack.PolicyContextFor(opts.DestinationCtx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer pc.Destroy()
-	opts := &copy.Options{DestinationCtx: destCtx}
-	opts.ForceCompressionFormat = destCtx != nil && destCtx.CompressionFormat != nil
-	_, err = copy.Image(ctx, pc, dest, src, opts)
-	return err
+	return copy.Image(ctx, pc, dest, src, opts)
 }

@@ -77,7 +77,7 @@ func exportArchive(ctx context.Context, img *commitImage, names []string, o Outp
 	if err != nil {
 		return fmt.Errorf("--output %s: %w", o.Dest, err)
 	}
-	if err := copyImage(ctx, commitRef{img}, dest, nil); err != nil {
+	if _, err := copyImage(ctx, commitRef{img}, dest, nil); err != nil {
 		return fmt.Errorf("--output type=%s,dest=%s: %w", o.Type, o.Dest, err)
 	}
 	return nil

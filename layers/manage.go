@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stagebox/stagebox/unpack"
+	"go.podman.io/image/v5/manifest"
 	is "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 )
@@ -31,8 +32,27 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOpt
 	if err != nil {
 		return err
 	}
-	if err := copyImage(ctx, src, destRef, cfg.destContext()); err != nil {
-		return fmt.Errorf("pushing %s to %s: %w", nameOrID, dest, err)
+	sys, err := cfg.destContext()
+	if err != nil {
+		return err
+	}
+	var written []byte
+	err = unpack.WithRetry(ctx, cfg.registry, func() error {
+		opts, finish := unpack.CopyOptions(sys, cfg.progress)
+		defer finish()
+		// A compression asked for applies to every layer, also those that
+		// came compressed another way.
+		opts.ForceCompressionFormat = cfg.compression != nil
+		written, err = copyImage(ctx, src, destRef, opts)
+		return err
+	})
+	if err != nil {
+		return unpack.Explain(fmt.Errorf("pushing %s to %s: %w", nameOrID, dest, err), sys, cfg.registry)
+	}
+	if cfg.digest != nil {
+		if *cfg.digest, err = manifest.Digest(written); err != nil {
+			return fmt.Errorf("digesting the manifest pushed to %s: %w", dest, err)
+		}
 	}
 	return nil
 }

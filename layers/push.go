@@ -2,6 +2,10 @@ package layers
 
 import (
 	"fmt"
+	"io"
+
+	digest "github.com/opencontainers/go-digest"
+	"github.com/stagebox/stagebox/unpack"
 
 	"go.podman.io/image/v5/pkg/compression"
 	"go.podman.io/image/v5/types"
@@ -12,6 +16,36 @@ type PushOption func(*pushConfig) error
 
 type pushConfig struct {
 	compression *compression.Algorithm
+	registry    unpack.RegistryOptions
+	progress    io.Writer
+	digest      *digest.Digest
+}
+
+// WithRegistry reaches the destination registry as o says (TLS,
+// credentials, registries.conf) and retries transient failures o.Retry times.
+func WithRegistry(o unpack.RegistryOptions) PushOption {
+	return func(c *pushConfig) error {
+		c.registry = o
+		return nil
+	}
+}
+
+// WithProgress reports the copy on w: progress bars on a terminal, one
+// line per layer otherwise (see unpack.CopyOptions).
+func WithProgress(w io.Writer) PushOption {
+	return func(c *pushConfig) error {
+		c.progress = w
+		return nil
+	}
+}
+
+// WithManifestDigest stores the digest of the manifest Push wrote in *d
+// (for --digestfile), once the push succeeded.
+func WithManifestDigest(d *digest.Digest) PushOption {
+	return func(c *pushConfig) error {
+		c.digest = d
+		return nil
+	}
 }
 
 // Compressions are the layer compressions WithCompression accepts.
@@ -50,9 +84,11 @@ func newPushConfig(opts []PushOption) (pushConfig, error) {
 }
 
 // destContext is the destination side's system context for c.
-func (c pushConfig) destContext() *types.SystemContext {
-	if c.compression == nil {
-		return nil
+func (c pushConfig) destContext() (*types.SystemContext, error) {
+	sys, err := c.registry.SystemContext()
+	if err != nil {
+		return nil, err
 	}
-	return &types.SystemContext{CompressionFormat: c.compression}
+	sys.CompressionFormat = c.compression
+	return sys, nil
 }

@@ -11,6 +11,7 @@ import (
 	v2 "github.com/docker/distribution/registry/api/v2"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stagebox/stagebox/unpack"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/types"
@@ -34,13 +35,13 @@ const (
 // every runner that can reach it.
 type RegistryCache struct {
 	repo reference.Named
+	reg  unpack.RegistryOptions
 	sys  *types.SystemContext
 }
 
-// NewRegistryCache opens the cache in repo ("registry/path", with or
-// without docker://, no tag); sys holds the registry options (TLS, creds)
-// and may be nil. Nothing is contacted until the first lookup.
-func NewRegistryCache(repo string, sys *types.SystemContext) (*RegistryCache, error) {
+// ParseCacheRepo checks a --cache-to/--cache-from value: a registry
+// repository ("registry/path", with or without docker://), no tag.
+func ParseCacheRepo(repo string) (reference.Named, error) {
 	named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(repo, "docker://"))
 	if err != nil {
 		return nil, fmt.Errorf("cache repository %q: %w", repo, err)
@@ -48,7 +49,27 @@ func NewRegistryCache(repo string, sys *types.SystemContext) (*RegistryCache, er
 	if !reference.IsNameOnly(named) {
 		return nil, fmt.Errorf("cache repository %q: name a repository without a tag or digest, such as registry.example.com/team/cache", repo)
 	}
-	return &RegistryCache{repo: named, sys: sys}, nil
+	return named, nil
+}
+
+// NewRegistryCache opens the cache in repo (as ParseCacheRepo takes it),
+// reached with reg's options (TLS, credentials, retries). Nothing is
+// contacted until the first lookup.
+func NewRegistryCache(repo string, reg unpack.RegistryOptions) (*RegistryCache, error) {
+	named, err := ParseCacheRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := reg.SystemContext()
+	if err != nil {
+		return nil, err
+	}
+	return &RegistryCache{repo: named, reg: reg, sys: sys}, nil
+}
+
+// explain turns a registry failure into the one line that says what to do.
+func (c *RegistryCache) explain(err error) error {
+	return unpack.Explain(fmt.Errorf("cache %s: %w", c, err), c.sys, c.reg)
 }
 
 // String is the repository, as messages name it.
@@ -83,12 +104,21 @@ func (c *RegistryCache) Lookup(ctx context.Context, key string) (*RemoteEntry, e
 	if err != nil {
 		return nil, err
 	}
-	src, err := ref.NewImageSource(ctx, c.sys)
-	if err != nil {
-		if isManifestUnknown(err) {
-			return nil, nil
+	var src types.ImageSource
+	missing := false
+	err = unpack.WithRetry(ctx, c.reg, func() (err error) {
+		src, err = ref.NewImageSource(ctx, c.sys)
+		if err != nil && isManifestUnknown(err) {
+			missing = true
+			return nil
 		}
-		return nil, fmt.Errorf("cache %s: %w", c, err)
+		return err
+	})
+	if err != nil {
+		return nil, c.explain(err)
+	}
+	if missing {
+		return nil, nil
 	}
 	defer src.Close()
 	raw, _, err := src.GetManifest(ctx, nil)

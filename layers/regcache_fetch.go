@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/stagebox/stagebox/unpack"
 	"go.podman.io/image/v5/pkg/blobinfocache/none"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
@@ -25,18 +26,31 @@ func (s *Store) FetchCache(ctx context.Context, e *RemoteEntry, parent string) (
 	if l, err := s.store.Layer(id); err == nil {
 		return l.ID, s.nameEntry(l.ID, e.Key)
 	}
+	var layer string
+	err := unpack.WithRetry(ctx, e.cache.reg, func() (err error) {
+		layer, err = s.download(ctx, e, id, parent)
+		return err
+	})
+	if err != nil {
+		return "", e.cache.explain(err)
+	}
+	return layer, nil
+}
+
+// download stores e's layer as layer id on parent.
+func (s *Store) download(ctx context.Context, e *RemoteEntry, id, parent string) (string, error) {
 	ref, err := e.cache.ref(e.Key)
 	if err != nil {
 		return "", err
 	}
 	src, err := ref.NewImageSource(ctx, e.cache.sys)
 	if err != nil {
-		return "", fmt.Errorf("cache %s: %w", e.cache, err)
+		return "", err
 	}
 	defer src.Close()
 	rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: e.Layer.Digest, Size: e.Layer.Size, MediaType: e.Layer.MediaType}, none.NoCache)
 	if err != nil {
-		return "", fmt.Errorf("cache %s: downloading layer %s: %w", e.cache, e.Layer.Digest, err)
+		return "", fmt.Errorf("downloading layer %s: %w", e.Layer.Digest, err)
 	}
 	defer rc.Close()
 	l, _, err := s.store.PutLayer(id, parent, []string{cachePrefix + e.Key}, "", false, nil, rc)
@@ -47,7 +61,7 @@ func (s *Store) FetchCache(ctx context.Context, e *RemoteEntry, parent string) (
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("cache %s: storing layer %s: %w", e.cache, e.Layer.Digest, err)
+		return "", fmt.Errorf("storing layer %s: %w", e.Layer.Digest, err)
 	}
 	if l.UncompressedDigest != e.DiffID {
 		s.store.DeleteLayer(l.ID)

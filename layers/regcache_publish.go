@@ -13,6 +13,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stagebox/stagebox/unpack"
 	"go.podman.io/image/v5/pkg/blobinfocache/none"
 	"go.podman.io/image/v5/types"
 )
@@ -31,26 +32,35 @@ func (s *Store) PublishCache(ctx context.Context, c *RegistryCache, layerID stri
 	if e, err := c.Lookup(ctx, step.Key); err != nil || e != nil {
 		return false, err
 	}
+	err := unpack.WithRetry(ctx, c.reg, func() error { return s.publish(ctx, c, layerID, step) })
+	if err != nil {
+		return false, c.explain(err)
+	}
+	return true, nil
+}
+
+// publish writes step's entry: layer, config, then the tag.
+func (s *Store) publish(ctx context.Context, c *RegistryCache, layerID string, step CacheStep) error {
 	ref, err := c.ref(step.Key)
 	if err != nil {
-		return false, err
+		return err
 	}
 	dest, err := ref.NewImageDestination(ctx, c.sys)
 	if err != nil {
-		return false, fmt.Errorf("cache %s: %w", c, err)
+		return err
 	}
 	defer dest.Close()
 	layer, diffID, err := s.uploadLayer(ctx, dest, layerID)
 	if err != nil {
-		return false, fmt.Errorf("cache %s: uploading the layer of step %.12s: %w", c, step.Key, err)
+		return fmt.Errorf("uploading the layer of step %.12s: %w", step.Key, err)
 	}
 	config, err := entryConfig(diffID, step)
 	if err != nil {
-		return false, err
+		return err
 	}
 	cfgInfo, err := dest.PutBlob(ctx, bytes.NewReader(config), types.BlobInfo{Digest: digest.FromBytes(config), Size: int64(len(config))}, none.NoCache, true)
 	if err != nil {
-		return false, fmt.Errorf("cache %s: uploading the config of step %.12s: %w", c, step.Key, err)
+		return fmt.Errorf("uploading the config of step %.12s: %w", step.Key, err)
 	}
 	m := ocispec.Manifest{
 		Versioned: specs.Versioned{SchemaVersion: 2},
@@ -62,12 +72,12 @@ func (s *Store) PublishCache(ctx context.Context, c *RegistryCache, layerID stri
 	}
 	raw, err := json.Marshal(m)
 	if err != nil {
-		return false, fmt.Errorf("encoding cache manifest: %w", err)
+		return fmt.Errorf("encoding cache manifest: %w", err)
 	}
 	if err := dest.PutManifest(ctx, raw, nil); err != nil {
-		return false, fmt.Errorf("cache %s: writing entry %.12s: %w", c, step.Key, err)
+		return fmt.Errorf("writing entry %.12s: %w", step.Key, err)
 	}
-	return true, dest.Commit(ctx, nil)
+	return dest.Commit(ctx, nil)
 }
 
 // uploadLayer streams layerID's diff, gzip-compressed on every core, to

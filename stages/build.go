@@ -39,10 +39,14 @@ type Options struct {
 	IgnoreFile        string
 	Out, Err          io.Writer
 
+	// Registries (issue 8): how FROM and COPY --from=<image> pulls and the
+	// pushes reach registries (filled by cmd from the registry flags).
+	Registry unpack.RegistryOptions
+
 	// Registry cache and outputs (issue 8, items 5 and 6).
-	CacheTo   *layers.RegistryCache   // publish this build's step entries here; nil: none
-	CacheFrom []*layers.RegistryCache // consulted in order after a local cache miss
-	Output    *layers.Output          // also write the target here; with no Tags, only here
+	CacheTo   string         // registry repository to publish this build's step entries to; "": none
+	CacheFrom []string       // registry repositories consulted in order after a local cache miss
+	Output    *layers.Output // also write the target here; with no Tags, only here
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

@@ -77,7 +77,10 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	}
 	o.ContextDir = abs
 	b := &builder{store: st, opts: o, plan: plan, args: newBuildArgs(o.BuildArgs), results: map[*Stage]*stageResult{}, out: &lockedWriter{w: o.Out}}
-	b.puller = &unpack.Puller{Store: st.Storage()}
+	if err := b.openCaches(); err != nil {
+		return nil, err
+	}
+	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry}
 	if !o.Quiet {
 		b.puller.Log = o.Err
 	}

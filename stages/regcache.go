@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/sirupsen/logrus"
@@ -14,7 +15,7 @@ import (
 // is warned about once and then skipped, so a cache outage slows a build
 // down but never fails it.
 func (st *stageState) remoteHit(ctx context.Context, key string) *layers.RemoteEntry {
-	for _, c := range st.b.opts.CacheFrom {
+	for _, c := range st.b.cache.from {
 		if st.b.cacheDown(c) {
 			continue
 		}
@@ -30,8 +31,30 @@ func (st *stageState) remoteHit(ctx context.Context, key string) *layers.RemoteE
 	return nil
 }
 
+// openCaches opens the --cache-to and --cache-from repositories with the
+// build's registry options.
+func (b *builder) openCaches() error {
+	var err error
+	if b.opts.CacheTo != "" {
+		if b.cache.to, err = layers.NewRegistryCache(b.opts.CacheTo, b.opts.Registry); err != nil {
+			return fmt.Errorf("--cache-to: %w", err)
+		}
+	}
+	for _, repo := range b.opts.CacheFrom {
+		c, err := layers.NewRegistryCache(repo, b.opts.Registry)
+		if err != nil {
+			return fmt.Errorf("--cache-from: %w", err)
+		}
+		b.cache.from = append(b.cache.from, c)
+	}
+	return nil
+}
+
 // cacheState is what a build remembers about its registry caches.
 type cacheState struct {
+	to   *layers.RegistryCache   // --cache-to; nil: none
+	from []*layers.RegistryCache // --cache-from
+
 	mu      sync.Mutex
 	down    map[*layers.RegistryCache]bool
 	toShare []sharedStep // steps with a local layer, for --cache-to
@@ -61,7 +84,7 @@ func (b *builder) markCacheDown(c *layers.RegistryCache, err error) {
 
 // share remembers a step whose layer is local for --cache-to.
 func (st *stageState) share(layer, key, parent string) {
-	if st.b.opts.CacheTo == nil {
+	if st.b.cache.to == nil {
 		return
 	}
 	h := st.cfg.History[len(st.cfg.History)-1]
@@ -73,12 +96,12 @@ func (st *stageState) share(layer, key, parent string) {
 // publish uploads the entries of every step the build ran or found in the
 // local cache to --cache-to; entries the repository has are skipped.
 func (b *builder) publish(ctx context.Context) error {
-	if b.opts.CacheTo == nil {
+	if b.cache.to == nil {
 		return nil
 	}
 	n := 0
 	for _, s := range b.cache.toShare {
-		uploaded, err := b.store.PublishCache(ctx, b.opts.CacheTo, s.layer, s.step)
+		uploaded, err := b.store.PublishCache(ctx, b.cache.to, s.layer, s.step)
 		if err != nil {
 			return err
 		}
@@ -86,7 +109,7 @@ func (b *builder) publish(ctx context.Context) error {
 			n++
 		}
 	}
-	b.progress("--> Cache: %d of %d steps published to %s", n, len(b.cache.toShare), b.opts.CacheTo)
+	b.progress("--> Cache: %d of %d steps published to %s", n, len(b.cache.toShare), b.cache.to)
 	return nil
 }
 

@@ -15,11 +15,12 @@ import (
 // one exists, else accept-anything, because air-gapped build hosts rarely
 // carry one and refusing every image there helps no one.
 func PolicyContext() (*signature.PolicyContext, error) {
-	return policyContext(nil)
+	return PolicyContextFor(nil)
 }
 
-// policyContext is PolicyContext with the policy search rooted per sys.
-func policyContext(sys *types.SystemContext) (*signature.PolicyContext, error) {
+// PolicyContextFor is PolicyContext for sys: its SignaturePolicyPath
+// (--signature-policy) and RootForImplicitAbsolutePaths are honoured.
+func PolicyContextFor(sys *types.SystemContext) (*signature.PolicyContext, error) {
 	policy, err := signature.DefaultPolicy(sys)
 	if errors.Is(err, configfile.ErrConfigFileNotFound) || errors.Is(err, fs.ErrNotExist) {
 		policy = &signature.Policy{Default: signature.PolicyRequirements{signature.NewPRInsecureAcceptAnything()}}

@@ -12,7 +12,7 @@ import (
 
 func allowed(t *testing.T, sys *types.SystemContext) bool {
 	t.Helper()
-	pc, err := policyContext(sys)
+	pc, err := PolicyContextFor(sys)
 	if err != nil {
 		t.Fatal(err)
 	}

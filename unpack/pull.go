@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
@@ -16,9 +17,13 @@ import (
 
 // Puller brings images into local storage.
 type Puller struct {
-	Store         storage.Store
-	SystemContext *types.SystemContext // may be nil
-	Log           io.Writer            // copy progress; nil is quiet
+	Store    storage.Store
+	Registry RegistryOptions // TLS, credentials, registries.conf, retries
+	Log      io.Writer       // copy progress; nil is quiet
+
+	once   sync.Once
+	sys    *types.SystemContext // built from Registry once, by the first Pull
+	sysErr error
 }
 
 // Pull resolves name to an image in p.Store and returns its ID. Plain names
@@ -28,6 +33,10 @@ type Puller struct {
 // resolution; other transport-qualified references (oci:, dir:, ...) are
 // copied into storage.
 func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (string, error) {
+	p.once.Do(func() { p.sys, p.sysErr = p.Registry.SystemContext() })
+	if p.sysErr != nil {
+		return "", p.sysErr
+	}
 	if strings.HasPrefix(name, "docker://") {
 		named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://"))
 		if err != nil {
@@ -41,7 +50,7 @@ func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (stri
 	if hasTransport(name) {
 		return p.pullTransport(ctx, name, policy)
 	}
-	return p.pullNamed(ctx, name, LocalNames(p.SystemContext, name), func() ([]reference.Named, error) {
+	return p.pullNamed(ctx, name, LocalNames(p.sys, name), func() ([]reference.Named, error) {
 		return p.registryNames(name)
 	}, policy)
 }
@@ -50,7 +59,7 @@ func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (stri
 // it names a registry, else its short-name candidates.
 func (p *Puller) registryNames(name string) ([]reference.Named, error) {
 	if isShortName(name) {
-		return shortNameCandidates(p.SystemContext, name)
+		return shortNameCandidates(p.sys, name)
 	}
 	named, err := reference.ParseNormalizedNamed(name)
 	if err != nil {
@@ -116,18 +125,19 @@ func (p *Puller) copyIn(ctx context.Context, src types.ImageReference, names []s
 	if err != nil {
 		return "", err
 	}
-	pc, err := PolicyContext()
+	pc, err := PolicyContextFor(p.sys)
 	if err != nil {
 		return "", err
 	}
 	defer pc.Destroy()
-	_, err = copy.Image(ctx, pc, dst, src, &copy.Options{
-		ReportWriter:   p.Log,
-		SourceCtx:      p.SystemContext,
-		DestinationCtx: p.SystemContext,
+	err = WithRetry(ctx, p.Registry, func() error {
+		opts, finish := CopyOptions(p.sys, p.Log)
+		defer finish()
+		_, err := copy.Image(ctx, pc, dst, src, opts)
+		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("pulling %s: %w", describe(src), err)
+		return "", Explain(fmt.Errorf("pulling %s: %w", describe(src), err), p.sys, p.Registry)
 	}
 	img, err := is.Transport.GetStoreImage(p.Store, dst)
 	if err != nil {
@@ -152,7 +162,7 @@ func (p *Puller) storageRef(ctx context.Context, src types.ImageReference, names
 		}
 		return ref, nil
 	}
-	img, err := src.NewImage(ctx, p.SystemContext)
+	img, err := src.NewImage(ctx, p.sys)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", describe(src), err)
 	}

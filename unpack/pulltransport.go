@@ -75,7 +75,7 @@ func (p *Puller) namesFor(ref types.ImageReference) ([]string, error) {
 		}
 		return []string{n}, nil
 	case "docker-archive":
-		tags, err := archiveTags(p.SystemContext, ref)
+		tags, err := archiveTags(p.sys, ref)
 		if err != nil {
 			return nil, err
 		}

@@ -32,7 +32,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, regcacheFlags()...),
+		}, append(budPushFlags(), regcacheFlags()...)...),
 		Action: bud,
 	}
 }
@@ -54,7 +54,7 @@ func bud(c *cli.Context) error {
 			return fmt.Errorf("read Dockerfile from stdin: %w", err)
 		}
 	}
-	id, err := stages.Build(c.Context, st, opts)
+	id, err := budBuild(c, st, opts)
 	if err != nil {
 		return err
 	}
@@ -102,9 +102,10 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if o.Labels, err = keyValues(c.StringSlice("label"), "--label", false); err != nil {
 		return o, err
 	}
-	// Registry options (TLS, credentials) come from registries.conf and
-	// auth files until bud has flags for them: nil SystemContext.
-	return o, regcacheOptions(c, &o, nil)
+	if err := budRegistry(c, &o); err != nil {
+		return o, err
+	}
+	return o, regcacheOptions(c, &o)
 }
 
 // keyValues parses KEY=VALUE flags; with fromEnv a bare KEY takes its value

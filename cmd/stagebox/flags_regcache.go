@@ -10,7 +10,6 @@ import (
 	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/stages"
 	"github.com/urfave/cli/v2"
-	"go.podman.io/image/v5/types"
 )
 
 // regcacheFlags are bud's registry cache and output flags (issue 8, items
@@ -23,21 +22,20 @@ func regcacheFlags() []cli.Flag {
 	}
 }
 
-// regcacheOptions fills o from the registry cache and output flags; sys
-// holds the registry options the cache repositories are reached with.
-func regcacheOptions(c *cli.Context, o *stages.Options, sys *types.SystemContext) error {
+// regcacheOptions fills o from the registry cache and output flags,
+// checking each before the build starts.
+func regcacheOptions(c *cli.Context, o *stages.Options) error {
 	var err error
-	if repo := c.String("cache-to"); repo != "" {
-		if o.CacheTo, err = layers.NewRegistryCache(repo, sys); err != nil {
+	if o.CacheTo = c.String("cache-to"); o.CacheTo != "" {
+		if _, err := layers.ParseCacheRepo(o.CacheTo); err != nil {
 			return fmt.Errorf("--cache-to: %w", err)
 		}
 	}
 	for _, repo := range c.StringSlice("cache-from") {
-		rc, err := layers.NewRegistryCache(repo, sys)
-		if err != nil {
+		if _, err := layers.ParseCacheRepo(repo); err != nil {
 			return fmt.Errorf("--cache-from: %w", err)
 		}
-		o.CacheFrom = append(o.CacheFrom, rc)
+		o.CacheFrom = append(o.CacheFrom, repo)
 	}
 	if spec := c.String("output"); spec != "" {
 		if o.Output, err = parseOutput(spec); err != nil {

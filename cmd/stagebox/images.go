@@ -24,10 +24,10 @@ func pullCommand() *cli.Command {
 		Name:      "pull",
 		Usage:     "copy an image into local storage; prints its ID",
 		ArgsUsage: "IMAGE (busybox, quay.io/x/y:1, docker://..., oci:DIR:TAG, docker-archive:FILE, ...)",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "policy", Value: "missing", Usage: "missing, always or never"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
-		},
+		}, registryFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return errors.New("pull takes one image: stagebox pull IMAGE")
@@ -36,12 +36,19 @@ func pullCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			reg, err := registryOptions(c)
+			if err != nil {
+				return err
+			}
 			st, err := openStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Shutdown()
-			p := &unpack.Puller{Store: st.Storage()}
+			if err := askPassword(&reg); err != nil {
+				return err
+			}
+			p := &unpack.Puller{Store: st.Storage(), Registry: reg}
 			if !c.Bool("quiet") {
 				p.Log = c.App.ErrWriter
 			}
@@ -60,10 +67,10 @@ func pushCommand() *cli.Command {
 		Name:      "push",
 		Usage:     "copy an image from local storage to a registry or a file",
 		ArgsUsage: "IMAGE [DESTINATION (docker://..., oci:DIR:TAG, oci-archive:FILE, docker-archive:FILE[:REF], dir:DIR)]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
 				Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
-		},
+		}, pushFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
@@ -75,12 +82,16 @@ func pushCommand() *cli.Command {
 			if algo := c.String("compression"); algo != "" && !slices.Contains(layers.Compressions, algo) {
 				return fmt.Errorf("--compression %q: use %s", algo, strings.Join(layers.Compressions, " or "))
 			}
+			reg, err := registryOptions(c)
+			if err != nil {
+				return err
+			}
 			st, err := openStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Shutdown()
-			return st.Push(c.Context, c.Args().First(), dest, layers.WithCompression(c.String("compression")))
+			return pushImage(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")))
 		},
 	}
 }

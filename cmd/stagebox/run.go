@@ -16,12 +16,12 @@ func runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run a command in a throwaway container of an image",
 		ArgsUsage: "IMAGE [COMMAND [ARG...]]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "host or none"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user[:group] to run as (default: the image's USER)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "KEY=VALUE to add to the environment (repeatable)"},
 			&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull policy: missing, always or never"},
-		},
+		}, registryFlags()...),
 		// Everything after IMAGE belongs to the command, flags included.
 		SkipFlagParsing: false,
 		Action:          runImage,
@@ -44,12 +44,19 @@ func runImage(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	reg, err := registryOptions(c)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(c)
 	if err != nil {
 		return err
 	}
 	defer st.Shutdown()
-	id, err := (&unpack.Puller{Store: st.Storage(), Log: c.App.ErrWriter}).Pull(c.Context, c.Args().First(), policy)
+	if err := askPassword(&reg); err != nil {
+		return err
+	}
+	id, err := (&unpack.Puller{Store: st.Storage(), Registry: reg, Log: c.App.ErrWriter}).Pull(c.Context, c.Args().First(), policy)
 	if err != nil {
 		return err
 	}

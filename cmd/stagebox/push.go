@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	digest "github.com/opencontainers/go-digest"
+	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/stages"
+	"github.com/stagebox/stagebox/unpack"
+	"github.com/urfave/cli/v2"
+)
+
+// pushFlags are push's flags beside --compression.
+func pushFlags() []cli.Flag {
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: "digestfile", Usage: "write the digest of the pushed manifest to this file"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
+	}, registryFlags()...)
+}
+
+// budPushFlags are bud's registry flags: those of registryFlags, for its
+// pulls and pushes, and --push.
+func budPushFlags() []cli.Flag {
+	return append([]cli.Flag{
+		&cli.BoolFlag{Name: "push", Usage: "push every -t name to its registry after the build; nothing is tagged unless every push succeeds"},
+	}, registryFlags()...)
+}
+
+// budRegistry fills o's registry options from bud's flags and, with
+// --push, checks before any work starts that every tag names a registry.
+func budRegistry(c *cli.Context, o *stages.Options) error {
+	var err error
+	if o.Registry, err = registryOptions(c); err != nil {
+		return err
+	}
+	if !c.Bool("push") {
+		return nil
+	}
+	if len(o.Tags) == 0 {
+		return fmt.Errorf("--push needs at least one -t REGISTRY/NAME[:TAG] to push to")
+	}
+	for _, t := range o.Tags {
+		if _, err := unpack.RegistryName(t); err != nil {
+			return fmt.Errorf("--push -t %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// budBuild runs the build and, with --push, pushes the image to every tag
+// before naming it: when a push fails nothing is tagged (no name moves to
+// the new image) and the image stays in the store by ID alone, so the
+// user can push it by hand or remove it.
+func budBuild(c *cli.Context, st *layers.Store, o stages.Options) (string, error) {
+	if err := askPassword(&o.Registry); err != nil {
+		return "", err
+	}
+	if !c.Bool("push") {
+		return stages.Build(c.Context, st, o)
+	}
+	tags, iidFile := o.Tags, o.IIDFile
+	o.Tags, o.IIDFile = nil, ""
+	id, err := stages.Build(c.Context, st, o)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range tags {
+		if err := pushImage(c, st, o.Registry, id, t); err != nil {
+			return "", fmt.Errorf("%w; nothing was tagged: the image is kept as %.12s (`stagebox push %.12s DEST` to retry, `stagebox rmi %.12s` to drop it)", err, id, id, id)
+		}
+	}
+	if err := st.Tag(id, tags...); err != nil {
+		return "", err
+	}
+	if iidFile != "" {
+		if err := os.WriteFile(iidFile, []byte("sha256:"+id), 0o644); err != nil {
+			return "", fmt.Errorf("writing --iidfile: %w", err)
+		}
+	}
+	return id, nil
+}
+
+// pushImage pushes nameOrID to dest as push's and bud's flags say
+// (progress unless -q, --digestfile).
+func pushImage(c *cli.Context, st *layers.Store, reg unpack.RegistryOptions, nameOrID, dest string, opts ...layers.PushOption) error {
+	if err := askPassword(&reg); err != nil {
+		return err
+	}
+	var d digest.Digest
+	opts = append(opts, layers.WithRegistry(reg), layers.WithManifestDigest(&d))
+	if !c.Bool("quiet") {
+		opts = append(opts, layers.WithProgress(c.App.ErrWriter))
+	}
+	if err := st.Push(c.Context, nameOrID, dest, opts...); err != nil {
+		return err
+	}
+	if f := c.String("digestfile"); f != "" {
+		if err := os.WriteFile(f, []byte(d.String()), 0o644); err != nil {
+			return fmt.Errorf("writing --digestfile: %w", err)
+		}
+	}
+	return nil
+}

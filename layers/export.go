@@ -41,7 +41,7 @@ func (s *Store) Export(ctx context.Context, topLayer string, cfg ImageSpec, name
 	}
 	defer os.RemoveAll(tmpDir)
 	fillDefaults(&cfg)
-	img, err := s.assemble(chain, cfg, tmpDir)
+	img, err := s.assemble(chain, nil, cfg, tmpDir)
 	if err != nil {
 		return "", fmt.Errorf("output: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/stagebox/stagebox/unpack"
 	"go.podman.io/image/v5/pkg/blobinfocache/none"
@@ -39,18 +40,9 @@ func (s *Store) FetchCache(ctx context.Context, e *RemoteEntry, parent string) (
 
 // download stores e's layer as layer id on parent.
 func (s *Store) download(ctx context.Context, e *RemoteEntry, id, parent string) (string, error) {
-	ref, err := e.cache.ref(e.Key)
+	rc, _, err := e.open(ctx)
 	if err != nil {
 		return "", err
-	}
-	src, err := ref.NewImageSource(ctx, e.cache.sys)
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
-	rc, _, err := src.GetBlob(ctx, types.BlobInfo{Digest: e.Layer.Digest, Size: e.Layer.Size, MediaType: e.Layer.MediaType}, none.NoCache)
-	if err != nil {
-		return "", fmt.Errorf("downloading layer %s: %w", e.Layer.Digest, err)
 	}
 	defer rc.Close()
 	l, _, err := s.store.PutLayer(id, parent, []string{cachePrefix + e.Key}, "", false, nil, rc)
@@ -76,4 +68,36 @@ func (s *Store) nameEntry(layerID, key string) error {
 		return fmt.Errorf("record cache entry for layer %s: %w", shortID(layerID), err)
 	}
 	return nil
+}
+
+// open streams e's compressed layer blob from its cache repository.
+func (e *RemoteEntry) open(ctx context.Context) (io.ReadCloser, int64, error) {
+	ref, err := e.cache.ref(e.Key)
+	if err != nil {
+		return nil, -1, err
+	}
+	src, err := ref.NewImageSource(ctx, e.cache.sys)
+	if err != nil {
+		return nil, -1, err
+	}
+	rc, size, err := src.GetBlob(ctx, types.BlobInfo{Digest: e.Layer.Digest, Size: e.Layer.Size, MediaType: e.Layer.MediaType}, none.NoCache)
+	if err != nil {
+		src.Close()
+		return nil, -1, fmt.Errorf("downloading layer %s: %w", e.Layer.Digest, err)
+	}
+	return closeBoth{rc, src}, size, nil
+}
+
+// closeBoth is a blob stream that also closes the source it came from.
+type closeBoth struct {
+	io.ReadCloser
+	src types.ImageSource
+}
+
+func (c closeBoth) Close() error {
+	err := c.ReadCloser.Close()
+	if serr := c.src.Close(); err == nil {
+		err = serr
+	}
+	return err
 }

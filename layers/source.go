@@ -40,6 +40,7 @@ type commitImage struct {
 	config       []byte
 	configDigest digest.Digest
 	blobs        map[digest.Digest]layerBlob
+	remote       map[digest.Digest]*RemoteEntry // layers left in a registry cache
 }
 
 // layerBlob locates one layer's uncompressed tar.
@@ -105,11 +106,16 @@ func (s *commitSource) LayerInfosForCopy(context.Context, *digest.Digest) ([]typ
 	return nil, nil
 }
 
-// GetBlob returns the config or one layer's uncompressed tar.
-func (s *commitSource) GetBlob(_ context.Context, info types.BlobInfo, _ types.BlobInfoCache) (io.ReadCloser, int64, error) {
+// GetBlob returns the config or one layer's uncompressed tar, or for a
+// layer left in a registry cache, its compressed blob from there (only
+// asked for when the destination could not mount it).
+func (s *commitSource) GetBlob(ctx context.Context, info types.BlobInfo, _ types.BlobInfoCache) (io.ReadCloser, int64, error) {
 	img := s.ref.img
 	if info.Digest == img.configDigest {
 		return io.NopCloser(bytes.NewReader(img.config)), int64(len(img.config)), nil
+	}
+	if e, ok := img.remote[info.Digest]; ok {
+		return e.open(ctx)
 	}
 	blob, ok := img.blobs[info.Digest]
 	if !ok {

@@ -47,6 +47,13 @@ type Options struct {
 	CacheTo   string         // registry repository to publish this build's step entries to; "": none
 	CacheFrom []string       // registry repositories consulted in order after a local cache miss
 	Output    *layers.Output // also write the target here; with no Tags, only here
+	// bud --push: when the target's layers are still only in a registry
+	// cache, Build pushes the image straight to PushTo with PushOptions
+	// (the cached layers mounted there, never downloaded), stores nothing
+	// and sets *Pushed; otherwise it commits as usual for the caller to push.
+	PushTo      []string
+	PushOptions []layers.PushOption
+	Pushed      *bool
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -69,7 +76,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 		return "", err
 	}
 	defer b.cleanup()
-	top, cfg, err := b.runStages(ctx)
+	target, err := b.runStages(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -81,7 +88,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	id, err := b.finish(ctx, top, cfg)
+	id, err := b.finish(ctx, target)
 	if err != nil {
 		return "", err
 	}
@@ -117,7 +124,7 @@ func withDefaults(o Options) Options {
 // runStages schedules every stage the target needs. A stage starts once all
 // stages it reads are done, so a --jobs slot is never held while waiting;
 // the first failure cancels the rest.
-func (b *builder) runStages(ctx context.Context) (string, layers.ImageSpec, error) {
+func (b *builder) runStages(ctx context.Context) (*stageResult, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	slots := make(chan struct{}, b.opts.Jobs)
 	for _, s := range b.order {
@@ -140,16 +147,16 @@ func (b *builder) runStages(ctx context.Context) (string, layers.ImageSpec, erro
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return "", layers.ImageSpec{}, err
+		return nil, err
 	}
-	r := b.results[b.target]
-	top, err := b.localTop(ctx, r)
-	return top, r.cfg, err
+	return b.results[b.target], nil
 }
 
 // finish commits the target stage as an image with every tag and writes
-// it to --output; with --output and no tag it is not stored at all.
-func (b *builder) finish(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
+// it to --output; with --output and no tag it is not stored at all, and
+// neither is it when bud --push can push it from the registry cache.
+func (b *builder) finish(ctx context.Context, target *stageResult) (string, error) {
+	cfg := cloneSpec(target.cfg)
 	for k, v := range b.opts.Labels {
 		if cfg.Config.Labels == nil {
 			cfg.Config.Labels = map[string]string{}
@@ -158,8 +165,14 @@ func (b *builder) finish(ctx context.Context, top string, cfg layers.ImageSpec) 
 	}
 	now := b.now()
 	cfg.Created = &now
+	if len(b.opts.PushTo) > 0 && len(target.pending) > 0 && b.opts.Output == nil {
+		return b.pushCached(ctx, target, cfg)
+	}
+	top, err := b.localTop(ctx, target)
+	if err != nil {
+		return "", err
+	}
 	var id string
-	var err error
 	if b.opts.Output == nil || len(b.opts.Tags) > 0 {
 		if id, err = b.commit(ctx, top, cfg); err != nil {
 			return "", err

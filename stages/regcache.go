@@ -150,3 +150,22 @@ func (b *builder) localTop(ctx context.Context, r *stageResult) (string, error) 
 	r.top, r.pending = top, nil
 	return top, nil
 }
+
+// pushCached is bud --push for a target whose top layers are still only
+// in a registry cache: the image goes straight to every --push name, its
+// cached layers mounted there rather than downloaded, and nothing is
+// stored locally.
+func (b *builder) pushCached(ctx context.Context, target *stageResult, cfg layers.ImageSpec) (string, error) {
+	var id string
+	for _, dest := range b.opts.PushTo {
+		b.progress("PUSH %s (cached layers stay in the registry)", dest)
+		var err error
+		if id, err = b.store.PushCached(ctx, target.top, target.pending, cfg, dest, b.opts.PushOptions...); err != nil {
+			return "", &Error{File: b.plan.File, Err: err}
+		}
+	}
+	if b.opts.Pushed != nil {
+		*b.opts.Pushed = true
+	}
+	return id, b.writeIIDFile(id)
+}

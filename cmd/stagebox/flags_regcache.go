@@ -95,3 +95,29 @@ func parseOutput(spec string) (*layers.Output, error) {
 	}
 	return out, nil
 }
+
+// pushFromCache lets a --push build whose target is still in the registry
+// cache push it from there (see stages.Options.PushTo); the result says
+// whether it did, in which case nothing is left for the caller to push
+// or tag.
+func pushFromCache(c *cli.Context, o *stages.Options, tags []string) *bool {
+	pushed := false
+	if len(o.CacheFrom) == 0 {
+		return &pushed
+	}
+	o.PushTo, o.Pushed = tags, &pushed
+	o.PushOptions = []layers.PushOption{layers.WithRegistry(o.Registry)}
+	if !c.Bool("quiet") {
+		o.PushOptions = append(o.PushOptions, layers.WithProgress(c.App.ErrWriter))
+	}
+	return &pushed
+}
+
+// tagUnlessPushed names the built image, unless it was pushed straight
+// from the registry cache and so is not in the store.
+func tagUnlessPushed(st *layers.Store, id string, tags []string, pushed bool) error {
+	if pushed {
+		return nil
+	}
+	return st.Tag(id, tags...)
+}

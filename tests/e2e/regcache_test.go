@@ -72,6 +72,31 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 			}
 		}
 
+		t.Run("with --push a third runner downloads no layer", func(t *testing.T) {
+			third := newStore(t, a)
+			third.busybox(t)
+			dest := reg.addr + "/app-" + a.name + ":v1"
+			mark := reg.mark()
+			r := third.run(t, env, "bud", "--cache-from", ref, "--push", "-t", dest, third.context(t, files))
+			if r.code != 0 {
+				t.Fatalf("%s", r)
+			}
+			if hits := strings.Count(r.stdout, "--> Using cache"); hits != sharedCacheSteps {
+				t.Errorf("%d of %d steps came from the cache:\n%s", hits, sharedCacheSteps, r)
+			}
+			if n := reg.blobGets(repo, mark); n != 0 {
+				t.Errorf("the push downloaded %d blobs from the cache, want 0 (mounted in the registry)", n)
+			}
+			if !strings.Contains(reg.log.String()[mark:], "mount=sha256") {
+				t.Errorf("the push mounted no blob from the cache repository")
+			}
+			// Read back, the pushed image has the first runner's layers.
+			if r := third.run(t, env, "pull", "docker://"+dest); r.code != 0 {
+				t.Fatalf("%s", r)
+			}
+			sameLayers(t, third.image(t, dest), want)
+		})
+
 		t.Run("a changed context file misses from its COPY on", func(t *testing.T) {
 			writeTree(t, ctx, map[string]string{"input": "two\n"})
 			chownTree(t, a, ctx)

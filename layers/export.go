@@ -31,17 +31,10 @@ var OutputTypes = []string{"local", "tar", "oci", "docker"}
 // cfg (as Commit takes them) to o, without storing an image; names, when
 // given, tag a docker archive. It returns the image ID the config gives.
 func (s *Store) Export(ctx context.Context, topLayer string, cfg ImageSpec, names []string, o Output) (string, error) {
-	chain, err := layerChain(s.store, topLayer)
-	if err != nil {
-		return "", fmt.Errorf("output: %w", err)
+	img, tmpDir, err := s.prepareImage(topLayer, nil, cfg)
+	if tmpDir != "" {
+		defer os.RemoveAll(tmpDir)
 	}
-	tmpDir, err := s.tempDir()
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmpDir)
-	fillDefaults(&cfg)
-	img, err := s.assemble(chain, nil, cfg, tmpDir)
 	if err != nil {
 		return "", fmt.Errorf("output: %w", err)
 	}
@@ -143,4 +136,21 @@ func normalizedNamed(name string) (reference.Named, error) {
 		return nil, err
 	}
 	return reference.ParseNormalizedNamed(norm)
+}
+
+// prepareImage assembles the image of the chain ending at topLayer and the
+// registry cache hits remote on it, with cfg, for writing somewhere other
+// than the store. New layers are diffed into tmpDir, which the caller
+// removes (also after an error).
+func (s *Store) prepareImage(topLayer string, remote []*RemoteEntry, cfg ImageSpec) (img *commitImage, tmpDir string, err error) {
+	chain, err := layerChain(s.store, topLayer)
+	if err != nil {
+		return nil, "", err
+	}
+	if tmpDir, err = s.tempDir(); err != nil {
+		return nil, "", err
+	}
+	fillDefaults(&cfg)
+	img, err = s.assemble(chain, remote, cfg, tmpDir)
+	return img, tmpDir, err
 }

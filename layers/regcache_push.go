@@ -26,17 +26,10 @@ func (s *Store) PushCached(ctx context.Context, topLayer string, remote []*Remot
 	if err != nil {
 		return "", err
 	}
-	chain, err := layerChain(s.store, topLayer)
-	if err != nil {
-		return "", fmt.Errorf("push: %w", err)
+	img, tmpDir, err := s.prepareImage(topLayer, remote, cfg)
+	if tmpDir != "" {
+		defer os.RemoveAll(tmpDir)
 	}
-	tmpDir, err := s.tempDir()
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(tmpDir)
-	fillDefaults(&cfg)
-	img, err := s.assemble(chain, remote, cfg, tmpDir)
 	if err != nil {
 		return "", fmt.Errorf("push: %w", err)
 	}

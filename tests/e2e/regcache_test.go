@@ -50,13 +50,7 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 		second.busybox(t)
 		ctx := second.context(t, files)
 		mark := reg.mark()
-		r = second.run(t, env, "bud", "--cache-from", ref, "-t", "second", ctx)
-		if r.code != 0 {
-			t.Fatalf("second runner:\n%s", r)
-		}
-		if hits := strings.Count(r.stdout, "--> Using cache"); hits != sharedCacheSteps {
-			t.Errorf("%d of %d steps came from the cache:\n%s", hits, sharedCacheSteps, r)
-		}
+		budAllCached(t, second, env, "--cache-from", ref, "-t", "second", ctx)
 		// Only the last COPY's layer is in the committed image; the build
 		// stage's four layers are never needed here.
 		if n := reg.blobGets(repo, mark); n != 1 {
@@ -77,13 +71,7 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 			third.busybox(t)
 			dest := reg.addr + "/app-" + a.name + ":v1"
 			mark := reg.mark()
-			r := third.run(t, env, "bud", "--cache-from", ref, "--push", "-t", dest, third.context(t, files))
-			if r.code != 0 {
-				t.Fatalf("%s", r)
-			}
-			if hits := strings.Count(r.stdout, "--> Using cache"); hits != sharedCacheSteps {
-				t.Errorf("%d of %d steps came from the cache:\n%s", hits, sharedCacheSteps, r)
-			}
+			budAllCached(t, third, env, "--cache-from", ref, "--push", "-t", dest, third.context(t, files))
 			if n := reg.blobGets(repo, mark); n != 0 {
 				t.Errorf("the push downloaded %d blobs from the cache, want 0 (mounted in the registry)", n)
 			}
@@ -135,5 +123,18 @@ func sameLayers(t *testing.T, got, want *ocidir.Image) {
 		if g[i] != w[i] {
 			t.Errorf("layer %d is %s, the first runner's is %s", i, g[i], w[i])
 		}
+	}
+}
+
+// budAllCached builds sharedCacheDockerfile and checks every step was a
+// cache hit.
+func budAllCached(t *testing.T, s *store, env opts, args ...string) {
+	t.Helper()
+	r := s.run(t, env, append([]string{"bud"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	if hits := strings.Count(r.stdout, "--> Using cache"); hits != sharedCacheSteps {
+		t.Errorf("%d of %d steps came from the cache:\n%s", hits, sharedCacheSteps, r)
 	}
 }

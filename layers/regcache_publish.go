@@ -62,14 +62,9 @@ func (s *Store) publish(ctx context.Context, c *RegistryCache, layerID string, s
 	if err != nil {
 		return fmt.Errorf("uploading the config of step %.12s: %w", step.Key, err)
 	}
-	m := ocispec.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: ocispec.MediaTypeImageManifest,
-		Config:    ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cfgInfo.Digest, Size: cfgInfo.Size},
-		Layers: []ocispec.Descriptor{{MediaType: ocispec.MediaTypeImageLayerGzip, Digest: layer.Digest, Size: layer.Size,
-			Annotations: map[string]string{annotationDiffID: diffID.String()}}},
-		Annotations: map[string]string{annotationKey: step.Key, annotationParentKey: step.Parent, annotationFormat: cacheFormatVersion},
-	}
+	m := entryManifest(ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: cfgInfo.Digest, Size: cfgInfo.Size},
+		ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayerGzip, Digest: layer.Digest, Size: layer.Size,
+			Annotations: map[string]string{annotationDiffID: diffID.String()}}, step)
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encoding cache manifest: %w", err)
@@ -78,6 +73,18 @@ func (s *Store) publish(ctx context.Context, c *RegistryCache, layerID string, s
 		return fmt.Errorf("writing entry %.12s: %w", step.Key, err)
 	}
 	return dest.Commit(ctx, nil)
+}
+
+// entryManifest is the manifest of step's entry: its config and its one
+// layer, the key chain in annotations (see docs/cache-format.md).
+func entryManifest(config, layer ocispec.Descriptor, step CacheStep) ocispec.Manifest {
+	return ocispec.Manifest{
+		Versioned:   specs.Versioned{SchemaVersion: 2},
+		MediaType:   ocispec.MediaTypeImageManifest,
+		Config:      config,
+		Layers:      []ocispec.Descriptor{layer},
+		Annotations: map[string]string{annotationKey: step.Key, annotationParentKey: step.Parent, annotationFormat: cacheFormatVersion},
+	}
 }
 
 // uploadLayer streams layerID's diff, gzip-compressed on every core, to

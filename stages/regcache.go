@@ -116,16 +116,23 @@ func (b *builder) publish(ctx context.Context) error {
 // materialize downloads the stage's pending registry hits, so that top is
 // the whole stack, local.
 func (st *stageState) materialize() error {
-	top, err := st.b.fetch(st.ctx, st.top, st.pending)
+	top, err := st.b.fetch(st.ctx, st.base, st.top, st.pending)
 	if err != nil {
 		return err
 	}
-	st.top, st.pending = top, nil
+	st.top, st.pending, st.base = top, nil, ""
 	return nil
 }
 
-// fetch stacks pending registry hits on top, downloading each one.
-func (b *builder) fetch(ctx context.Context, top string, pending []*layers.RemoteEntry) (string, error) {
+// fetch pulls base (a base image lazyFrom left in its registry, if not
+// "") and stacks pending registry hits on top, downloading each one.
+func (b *builder) fetch(ctx context.Context, base, top string, pending []*layers.RemoteEntry) (string, error) {
+	if base != "" {
+		var err error
+		if top, err = b.pullBase(ctx, base); err != nil {
+			return "", err
+		}
+	}
 	for _, e := range pending {
 		b.progress("--> Fetching cached layer %.12s from %s", e.Layer.Digest.Encoded(), e.Cache())
 		id, err := b.store.FetchCache(ctx, e, top)
@@ -143,11 +150,11 @@ func (b *builder) fetch(ctx context.Context, top string, pending []*layers.Remot
 func (b *builder) localTop(ctx context.Context, r *stageResult) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	top, err := b.fetch(ctx, r.top, r.pending)
+	top, err := b.fetch(ctx, r.base, r.top, r.pending)
 	if err != nil {
 		return "", err
 	}
-	r.top, r.pending = top, nil
+	r.top, r.pending, r.base = top, nil, ""
 	return top, nil
 }
 
@@ -156,6 +163,13 @@ func (b *builder) localTop(ctx context.Context, r *stageResult) (string, error) 
 // cached layers mounted there rather than downloaded, and nothing is
 // stored locally.
 func (b *builder) pushCached(ctx context.Context, target *stageResult, cfg layers.ImageSpec) (string, error) {
+	if target.base != "" { // the image's own bottom layers: pushed from here
+		top, err := b.pullBase(ctx, target.base)
+		if err != nil {
+			return "", err
+		}
+		target.top, target.base = top, ""
+	}
 	var id string
 	for _, dest := range b.opts.PushTo {
 		b.progress("PUSH %s (cached layers stay in the registry)", dest)

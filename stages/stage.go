@@ -18,6 +18,7 @@ type stageState struct {
 	b       *builder
 	ctx     context.Context
 	pending []*layers.RemoteEntry // registry cache hits stacked on top, not downloaded yet
+	base    string                // a base image left in its registry (see lazyFrom); top is "" until pulled
 	stage   *Stage
 	node    *node
 	lex     *shell.Lex
@@ -53,7 +54,7 @@ func (b *builder) runStage(ctx context.Context, s *Stage) error {
 		}
 	}
 	r := b.results[s]
-	r.top, r.cfg, r.key, r.pending = st.top, st.cfg, st.key, st.pending
+	r.top, r.cfg, r.key, r.pending, r.base = st.top, st.cfg, st.key, st.pending, st.base
 	return nil
 }
 
@@ -80,13 +81,20 @@ func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) 
 	case n.baseStage != nil:
 		r := st.b.results[n.baseStage]
 		r.mu.Lock()
-		st.top, st.cfg, st.key = r.top, cloneSpec(r.cfg), r.key
+		st.top, st.cfg, st.key, st.base = r.top, cloneSpec(r.cfg), r.key, r.base
 		st.pending = append([]*layers.RemoteEntry(nil), r.pending...)
 		r.mu.Unlock()
 	case strings.EqualFold(n.base, "scratch"):
 		st.key = "scratch"
 		st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
 	default:
+		if lazy, err := st.lazyFrom(ctx, n.base); err != nil || lazy {
+			if err != nil {
+				return nil, err
+			}
+			fixBaseHistory(&st.cfg)
+			break
+		}
 		id, err := st.b.puller.Pull(ctx, n.base, st.b.opts.Pull)
 		if err != nil {
 			return nil, err

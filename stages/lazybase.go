@@ -1,0 +1,41 @@
+package stages
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/stagebox/stagebox/layers"
+)
+
+// lazyFrom starts a stage on a registry image without pulling it, when the
+// build consults a registry cache: its ID (the first step's key) and
+// config come from its manifest and config alone, and its layers are
+// pulled only if a step must run on them or the commit needs them. It
+// reports false when the image is in storage already.
+func (st *stageState) lazyFrom(ctx context.Context, name string) (bool, error) {
+	id, remote, err := st.b.puller.Resolve(ctx, name, st.b.opts.Pull)
+	if err != nil || remote == nil {
+		return false, err
+	}
+	var cfg layers.ImageSpec
+	if err := json.Unmarshal(remote.Config, &cfg); err != nil {
+		return false, fmt.Errorf("the config of %s: %w", name, err)
+	}
+	st.top, st.cfg, st.key, st.base = "", cfg, "image:"+id, name
+	return true, nil
+}
+
+// pullBase pulls a stage's base image that lazyFrom left in its registry
+// and returns its top layer.
+func (b *builder) pullBase(ctx context.Context, name string) (string, error) {
+	id, err := b.puller.Pull(ctx, name, b.opts.Pull)
+	if err != nil {
+		return "", err
+	}
+	img, err := b.store.Image(id)
+	if err != nil {
+		return "", err
+	}
+	return img.TopLayer, nil
+}

@@ -83,6 +83,7 @@ type RemoteEntry struct {
 	Layer  ocispec.Descriptor // the compressed layer blob in the cache repository
 	DiffID digest.Digest      // the digest of the uncompressed layer
 	cache  *RegistryCache
+	src    types.ImageReference // an image holding the blob; nil: the entry's tag
 }
 
 // Cache is the repository the entry was found in.

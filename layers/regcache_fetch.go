@@ -72,9 +72,12 @@ func (s *Store) nameEntry(layerID, key string) error {
 
 // open streams e's compressed layer blob from its cache repository.
 func (e *RemoteEntry) open(ctx context.Context) (io.ReadCloser, int64, error) {
-	ref, err := e.cache.ref(e.Key)
-	if err != nil {
-		return nil, -1, err
+	ref := e.src
+	if ref == nil {
+		var err error
+		if ref, err = e.cache.ref(e.Key); err != nil {
+			return nil, -1, err
+		}
 	}
 	src, err := ref.NewImageSource(ctx, e.cache.sys)
 	if err != nil {

@@ -165,7 +165,7 @@ func (b *builder) finish(ctx context.Context, target *stageResult) (string, erro
 	}
 	now := b.now()
 	cfg.Created = &now
-	if len(b.opts.PushTo) > 0 && len(target.pending) > 0 && b.opts.Output == nil {
+	if len(b.opts.PushTo) > 0 && (len(target.pending) > 0 || target.base != nil) && b.opts.Output == nil {
 		return b.pushCached(ctx, target, cfg)
 	}
 	top, err := b.localTop(ctx, target)

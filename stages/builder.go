@@ -46,7 +46,7 @@ type stageResult struct {
 	err     error
 	mu      sync.Mutex            // guards top and pending once done
 	pending []*layers.RemoteEntry // registry cache hits above top, not downloaded yet
-	base    string                // a base image not pulled yet; top is "" until it is
+	base    *lazyBase             // a base image not pulled yet; top is "" until it is
 	top     string
 	key     string
 	cfg     layers.ImageSpec

@@ -36,7 +36,7 @@ func (st *stageState) cached(key string) bool {
 	if id, ok := st.b.store.CachedLayer(key); ok {
 		st.b.progress("--> Using cache %.12s", id)
 		// A local entry stands on the whole chain below it.
-		st.top, st.key, st.pending, st.base = id, key, nil, ""
+		st.top, st.key, st.pending, st.base = id, key, nil, nil
 		return true
 	}
 	e := st.remoteHit(st.ctx, key)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 
+	digest "github.com/opencontainers/go-digest"
 	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/unpack"
 )
 
 // lazyFrom starts a stage on a registry image without pulling it, when the
@@ -22,8 +24,16 @@ func (st *stageState) lazyFrom(ctx context.Context, name string) (bool, error) {
 	if err := json.Unmarshal(remote.Config, &cfg); err != nil {
 		return false, fmt.Errorf("the config of %s: %w", name, err)
 	}
-	st.top, st.cfg, st.key, st.base = "", cfg, "image:"+id, name
+	st.top, st.cfg, st.key = "", cfg, "image:"+id
+	st.base = &lazyBase{name: name, remote: remote, diffIDs: cfg.RootFS.DiffIDs}
 	return true, nil
+}
+
+// lazyBase is a stage's base image while it is still only in a registry.
+type lazyBase struct {
+	name    string // as the Dockerfile gives it, for Pull
+	remote  *unpack.Remote
+	diffIDs []digest.Digest // of its layers, from its config
 }
 
 // pullBase pulls a stage's base image that lazyFrom left in its registry

@@ -120,16 +120,16 @@ func (st *stageState) materialize() error {
 	if err != nil {
 		return err
 	}
-	st.top, st.pending, st.base = top, nil, ""
+	st.top, st.pending, st.base = top, nil, nil
 	return nil
 }
 
-// fetch pulls base (a base image lazyFrom left in its registry, if not
-// "") and stacks pending registry hits on top, downloading each one.
-func (b *builder) fetch(ctx context.Context, base, top string, pending []*layers.RemoteEntry) (string, error) {
-	if base != "" {
+// fetch pulls base (a base image lazyFrom left in its registry, if any)
+// and stacks pending registry hits on top, downloading each one.
+func (b *builder) fetch(ctx context.Context, base *lazyBase, top string, pending []*layers.RemoteEntry) (string, error) {
+	if base != nil {
 		var err error
-		if top, err = b.pullBase(ctx, base); err != nil {
+		if top, err = b.pullBase(ctx, base.name); err != nil {
 			return "", err
 		}
 	}
@@ -154,7 +154,7 @@ func (b *builder) localTop(ctx context.Context, r *stageResult) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	r.top, r.pending, r.base = top, nil, ""
+	r.top, r.pending, r.base = top, nil, nil
 	return top, nil
 }
 
@@ -163,18 +163,19 @@ func (b *builder) localTop(ctx context.Context, r *stageResult) (string, error) 
 // cached layers mounted there rather than downloaded, and nothing is
 // stored locally.
 func (b *builder) pushCached(ctx context.Context, target *stageResult, cfg layers.ImageSpec) (string, error) {
-	if target.base != "" { // the image's own bottom layers: pushed from here
-		top, err := b.pullBase(ctx, target.base)
+	remote := target.pending
+	if target.base != nil { // the base image's layers stay in its registry too
+		base, err := layers.RemoteLayers(target.base.remote.Ref, target.base.remote.Layers, target.base.diffIDs, b.opts.Registry)
 		if err != nil {
 			return "", err
 		}
-		target.top, target.base = top, ""
+		remote = append(base, remote...)
 	}
 	var id string
 	for _, dest := range b.opts.PushTo {
 		b.progress("PUSH %s (cached layers stay in the registry)", dest)
 		var err error
-		if id, err = b.store.PushCached(ctx, target.top, target.pending, cfg, dest, b.opts.PushOptions...); err != nil {
+		if id, err = b.store.PushCached(ctx, target.top, remote, cfg, dest, b.opts.PushOptions...); err != nil {
 			return "", &Error{File: b.plan.File, Err: err}
 		}
 	}

@@ -18,7 +18,7 @@ type stageState struct {
 	b       *builder
 	ctx     context.Context
 	pending []*layers.RemoteEntry // registry cache hits stacked on top, not downloaded yet
-	base    string                // a base image left in its registry (see lazyFrom); top is "" until pulled
+	base    *lazyBase             // a base image left in its registry; top is "" until it is pulled
 	stage   *Stage
 	node    *node
 	lex     *shell.Lex

@@ -8,12 +8,15 @@ import (
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/image"
+	"go.podman.io/image/v5/types"
 )
 
 // Remote is an image Resolve found in a registry and did not pull.
 type Remote struct {
-	ID     string // the image ID it will have in storage: its config's digest
-	Config []byte // its config, as stored
+	ID     string           // the image ID it will have in storage: its config's digest
+	Config []byte           // its config, as stored
+	Ref    reference.Named  // where it was found
+	Layers []types.BlobInfo // its layer blobs there, base first
 }
 
 // Resolve is Pull without the pull, for a build that may never need an
@@ -79,7 +82,7 @@ func (p *Puller) remoteConfig(ctx context.Context, named reference.Named) (*Remo
 		if err != nil {
 			return err
 		}
-		r = &Remote{ID: img.ConfigInfo().Digest.Encoded(), Config: config}
+		r = &Remote{ID: img.ConfigInfo().Digest.Encoded(), Config: config, Ref: named, Layers: img.LayerInfos()}
 		return nil
 	})
 	if err != nil {

@@ -66,14 +66,28 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 			}
 		}
 
-		t.Run("with --push a third runner downloads no layer", func(t *testing.T) {
+		t.Run("with --push a runner with an empty store downloads no layer", func(t *testing.T) {
+			// The base image is in the registry too, and the third runner
+			// has nothing: not even busybox.
+			baseRepo := "busybox-" + a.name
+			if r := first.run(t, env, "push", "busybox", "docker://"+reg.addr+"/"+baseRepo); r.code != 0 {
+				t.Fatalf("%s", r)
+			}
+			fromRegistry := map[string]string{"input": "one\n",
+				"Dockerfile": strings.ReplaceAll(sharedCacheDockerfile, "FROM busybox", "FROM "+reg.addr+"/"+baseRepo)}
 			third := newStore(t, a)
-			third.busybox(t)
 			dest := reg.addr + "/app-" + a.name + ":v1"
 			mark := reg.mark()
-			budAllCached(t, third, env, "--cache-from", ref, "--push", "-t", dest, third.context(t, files))
+			budAllCached(t, third, env, "--cache-from", ref, "--push", "-t", dest, third.context(t, fromRegistry))
 			if n := reg.blobGets(repo, mark); n != 0 {
 				t.Errorf("the push downloaded %d blobs from the cache, want 0 (mounted in the registry)", n)
+			}
+			// Of the base image, only its config is read, for its ID.
+			if n := reg.blobGets(baseRepo, mark) - reg.blobGot(baseRepo, busyboxID(t, first), mark); n != 0 {
+				t.Errorf("the build downloaded %d layers of the base image, want 0", n)
+			}
+			if images := third.images(t); strings.Count(images, "\n") != 1 {
+				t.Errorf("the store holds images after a push from the cache:\n%s", images)
 			}
 			if !strings.Contains(reg.log.String()[mark:], "mount=sha256") {
 				t.Errorf("the push mounted no blob from the cache repository")
@@ -137,4 +151,10 @@ func budAllCached(t *testing.T, s *store, env opts, args ...string) {
 	if hits := strings.Count(r.stdout, "--> Using cache"); hits != sharedCacheSteps {
 		t.Errorf("%d of %d steps came from the cache:\n%s", hits, sharedCacheSteps, r)
 	}
+}
+
+// busyboxID is the ID of s's busybox image: its config's digest.
+func busyboxID(t *testing.T, s *store) string {
+	t.Helper()
+	return lastLine(s.must(t, "images", "-q", "--no-trunc", "busybox").stdout)
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -93,6 +94,11 @@ func (r *testRegistry) waitReady(t *testing.T) {
 func (r *testRegistry) blobGets(repo string, mark int) int {
 	re := regexp.MustCompile(`"GET /v2/` + regexp.QuoteMeta(repo) + `/blobs/sha256:[0-9a-f]{64} `)
 	return len(re.FindAllString(r.log.String()[mark:], -1))
+}
+
+// blobGot counts the downloads of one blob (hex digest) of repo since mark.
+func (r *testRegistry) blobGot(repo, hex string, mark int) int {
+	return strings.Count(r.log.String()[mark:], `"GET /v2/`+repo+`/blobs/sha256:`+hex+` `)
 }
 
 // mark is the log's length now.

@@ -38,6 +38,9 @@ func regcacheOptions(c *cli.Context, o *stages.Options) error {
 		o.CacheFrom = append(o.CacheFrom, repo)
 	}
 	if spec := c.String("output"); spec != "" {
+		if c.Bool("push") {
+			return fmt.Errorf("--output and --push: use one; to do both, build with -t and --push, then `stagebox push` the image to an archive")
+		}
 		if o.Output, err = parseOutput(spec); err != nil {
 			return err
 		}

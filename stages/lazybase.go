@@ -14,8 +14,12 @@ import (
 // build consults a registry cache: its ID (the first step's key) and
 // config come from its manifest and config alone, and its layers are
 // pulled only if a step must run on them or the commit needs them. It
-// reports false when the image is in storage already.
+// reports false when the image is in storage already, or the build has no
+// --cache-from (then a step will run on it: pulling it at once is as cheap).
 func (st *stageState) lazyFrom(ctx context.Context, name string) (bool, error) {
+	if len(st.b.cache.from) == 0 {
+		return false, nil
+	}
 	id, remote, err := st.b.puller.Resolve(ctx, name, st.b.opts.Pull)
 	if err != nil || remote == nil {
 		return false, err

@@ -88,6 +88,12 @@ func TestBudOutput(t *testing.T) {
 				t.Errorf("want one error line naming the type and no step run:\n%s", r)
 			}
 		})
+		t.Run("--output with --push is refused before the build", func(t *testing.T) {
+			r := s.run(t, opts{}, "bud", "-o", filepath.Join(out, "x"), "--push", "-t", "127.0.0.1:1/x", ctx)
+			if r.code == 0 || strings.Contains(r.stdout, "STEP") || !strings.Contains(r.stderr, "--output and --push") {
+				t.Errorf("want a refusal naming both flags and no step run:\n%s", r)
+			}
+		})
 	})
 }
 

@@ -42,14 +42,16 @@ type builder struct {
 
 // stageResult is what a finished stage hands to the stages that read it.
 type stageResult struct {
-	done    chan struct{}
-	err     error
-	mu      sync.Mutex            // guards top and pending once done
+	done chan struct{}
+	err  error
+	top  string
+	key  string
+	cfg  layers.ImageSpec
+
+	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
+	mu      sync.Mutex            // guards top, pending and base once done
 	pending []*layers.RemoteEntry // registry cache hits above top, not downloaded yet
 	base    *lazyBase             // a base image not pulled yet; top is "" until it is
-	top     string
-	key     string
-	cfg     layers.ImageSpec
 }
 
 func (r *stageResult) wait(ctx context.Context) error {

@@ -15,20 +15,22 @@ import (
 // stageState is one stage being executed: its layer stack (by top layer),
 // the config it mutates, and the ARGs in scope.
 type stageState struct {
-	b       *builder
-	ctx     context.Context
+	b      *builder
+	stage  *Stage
+	node   *node
+	lex    *shell.Lex
+	args   *argScope
+	top    string
+	key    string // cache key of top: the chain of filesystem steps below it
+	cfg    layers.ImageSpec
+	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
+	step   int
+	steps  int
+
+	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
+	ctx     context.Context       // the build's, for downloads a step triggers
 	pending []*layers.RemoteEntry // registry cache hits stacked on top, not downloaded yet
 	base    *lazyBase             // a base image left in its registry; top is "" until it is pulled
-	stage   *Stage
-	node    *node
-	lex     *shell.Lex
-	args    *argScope
-	top     string
-	key     string // cache key of top: the chain of filesystem steps below it
-	cfg     layers.ImageSpec
-	cmdSet  bool // CMD given in this stage (an ENTRYPOINT then keeps it)
-	step    int
-	steps   int
 }
 
 func (b *builder) runStage(ctx context.Context, s *Stage) error {

@@ -158,3 +158,21 @@ func busyboxID(t *testing.T, s *store) string {
 	t.Helper()
 	return lastLine(s.must(t, "images", "-q", "--no-trunc", "busybox").stdout)
 }
+
+// TestRegistryCacheDownIsSkipped: a --cache-from registry that does not
+// answer costs one warning, not the build.
+func TestRegistryCacheDownIsSkipped(t *testing.T) {
+	down := freeAddr(t) // nothing listens there
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		r := s.bud(t, opts{}, sharedCacheDockerfile, map[string]string{"input": "one\n"},
+			"--retry", "0", "--cache-from", down+"/cache", "--tls-verify=false")
+		if r.code != 0 {
+			t.Fatalf("the build failed because its cache registry is down:\n%s", r)
+		}
+		if n := strings.Count(r.stderr, "is not used for the rest of this build"); n != 1 {
+			t.Errorf("%d warnings about the cache registry, want 1:\n%s", n, r)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -50,6 +51,7 @@ func explanation(err error, sys *types.SystemContext, o RegistryOptions) string 
 	var unknownCA x509.UnknownAuthorityError
 	var policy signature.PolicyRequirementError
 	var status docker.UnexpectedHTTPStatusError
+	var dns *net.DNSError
 	switch {
 	case errors.As(err, &policy):
 		return fmt.Sprintf("refused by the signature policy %s: %s: change that policy or name another with --signature-policy", policyPath(sys), string(policy))
@@ -57,10 +59,14 @@ func explanation(err error, sys *types.SystemContext, o RegistryOptions) string 
 		return fmt.Sprintf("unauthorized: the registry refused the credentials: check --creds or the auth file %s (or run `stagebox login`)", authFile(sys, o))
 	case errors.As(err, &unknownCA) || strings.Contains(err.Error(), "certificate signed by unknown authority"):
 		return "the registry's certificate is signed by an unknown authority: put its CA as ca.crt in a directory given to --cert-dir (or /etc/containers/certs.d/HOST:PORT/), or use --tls-verify=false"
+	case strings.Contains(err.Error(), "tls: certificate required") || strings.Contains(err.Error(), "tls: bad certificate"):
+		return "the registry wants a client certificate it trusts: put NAME.cert and NAME.key beside ca.crt in the directory given to --cert-dir (or /etc/containers/certs.d/HOST:PORT/)"
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "the registry speaks plain HTTP, not HTTPS: use --tls-verify=false or mark it insecure = true in registries.conf"
 	case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH):
 		return fmt.Sprintf("the registry is not reachable (%s) after %s: check the address and that the registry is running, then try again", rootCause(err), tries(o))
+	case errors.As(err, &dns):
+		return fmt.Sprintf("the registry's host name %q does not resolve (%s): check the name, or use a mirror in registries.conf", dns.Name, dns.Err)
 	case errors.As(err, &status) && status.StatusCode >= http.StatusInternalServerError:
 		return fmt.Sprintf("the registry answered %d %s after %s: it is failing; try again later or raise --retry", status.StatusCode, http.StatusText(status.StatusCode), tries(o))
 	}

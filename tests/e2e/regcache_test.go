@@ -28,11 +28,11 @@ const sharedCacheSteps = 6
 // only --cache-from, runs no step, makes the first's layers, and fetches
 // from the registry only the layer its image is made of.
 func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
-	reg := startRegistry(t)
+	reg := startCacheRegistry(t)
 	both(t, func(t *testing.T, a *account) {
 		repo := "cache-" + a.name
-		ref := reg.addr + "/" + repo
-		env := reg.opts(t, a)
+		ref := reg.Host + "/" + repo
+		env := reg.env
 		files := map[string]string{"Dockerfile": sharedCacheDockerfile, "input": "one\n"}
 
 		first := newStore(t, a)
@@ -70,13 +70,13 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 			// The base image is in the registry too, and the third runner
 			// has nothing: not even busybox.
 			baseRepo := "busybox-" + a.name
-			if r := first.run(t, env, "push", "busybox", "docker://"+reg.addr+"/"+baseRepo); r.code != 0 {
+			if r := first.run(t, env, "push", "busybox", "docker://"+reg.Host+"/"+baseRepo); r.code != 0 {
 				t.Fatalf("%s", r)
 			}
 			fromRegistry := map[string]string{"input": "one\n",
-				"Dockerfile": strings.ReplaceAll(sharedCacheDockerfile, "FROM busybox", "FROM "+reg.addr+"/"+baseRepo)}
+				"Dockerfile": strings.ReplaceAll(sharedCacheDockerfile, "FROM busybox", "FROM "+reg.Host+"/"+baseRepo)}
 			third := newStore(t, a)
-			dest := reg.addr + "/app-" + a.name + ":v1"
+			dest := reg.Host + "/app-" + a.name + ":v1"
 			mark := reg.mark()
 			budAllCached(t, third, env, "--cache-from", ref, "--push", "-t", dest, third.context(t, fromRegistry))
 			if n := reg.blobGets(repo, mark); n != 0 {
@@ -89,7 +89,7 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 			if images := third.images(t); strings.Count(images, "\n") != 1 {
 				t.Errorf("the store holds images after a push from the cache:\n%s", images)
 			}
-			if !strings.Contains(reg.log.String()[mark:], "mount=sha256") {
+			if !strings.Contains(reg.Log()[mark:], "mount=sha256") {
 				t.Errorf("the push mounted no blob from the cache repository")
 			}
 			// Read back, the pushed image has the first runner's layers.
@@ -162,7 +162,7 @@ func busyboxID(t *testing.T, s *store) string {
 // TestRegistryCacheDownIsSkipped: a --cache-from registry that does not
 // answer costs one warning, not the build.
 func TestRegistryCacheDownIsSkipped(t *testing.T) {
-	down := freeAddr(t) // nothing listens there
+	down := unusedAddr(t) // nothing listens there
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)

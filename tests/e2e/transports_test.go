@@ -68,7 +68,7 @@ func TestBaseImageTransports(t *testing.T) {
 			s.build(t, "FROM busybox\nRUN true\n", nil, "--pull=never")
 		})
 		t.Run("docker:// with no registry fails in one line", func(t *testing.T) {
-			r := s.run(t, opts{}, "pull", "docker://127.0.0.1:9/nothing:latest")
+			r := s.run(t, opts{}, "pull", "--retry", "0", "docker://127.0.0.1:9/nothing:latest")
 			if r.code == 0 {
 				t.Fatalf("pull from a closed port succeeded:\n%s", r)
 			}

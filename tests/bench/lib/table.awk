@@ -18,7 +18,7 @@ function median(list,    n, a, i, j, t) {
 END {
 	nt = split(tools, t, " ")
 	if (hashost) t[++nt] = "host"
-	npairs = split("stagebox/buildkit stagebox-rootless/buildah stagebox/host stagebox-rootless/host", pairs, " ")
+	npairs = split("stagebox/buildkit stagebox-rootless/buildah stagebox/host stagebox-rootless/host stagebox/skopeo", pairs, " ")
 	for (p = 1; p <= npairs; p++) {
 		split(pairs[p], ab, "/")
 		if (index(" " tools " host ", " " ab[1] " ") && index(" " tools " " (hashost ? "host " : ""), " " ab[2] " "))
@@ -26,7 +26,7 @@ END {
 	}
 	printf "%-20s", "workload"
 	for (i = 1; i <= nt; i++) printf " %18s", t[i]
-	for (p = 1; p <= nshown; p++) printf " %26s", pairs[p]
+	for (p = 1; p <= nshown; p++) printf " %26s", shown[p]
 	printf "\n"
 	for (r = 1; r <= nrows; r++) {
 		printf "%-20s", rows[r]

@@ -20,7 +20,7 @@ func (st *stageState) lazyFrom(ctx context.Context, name string) (bool, error) {
 	if len(st.b.cache.from) == 0 {
 		return false, nil
 	}
-	id, remote, err := st.b.puller.Resolve(ctx, name, st.b.opts.Pull)
+	id, remote, err := st.b.resolve(ctx, name)
 	if err != nil || remote == nil {
 		return false, err
 	}
@@ -52,4 +52,26 @@ func (b *builder) pullBase(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	return img.TopLayer, nil
+}
+
+// resolve is Puller.Resolve, once per image name and build: stages FROM
+// the same image read its manifest and config once.
+func (b *builder) resolve(ctx context.Context, name string) (string, *unpack.Remote, error) {
+	b.cache.mu.Lock()
+	r, ok := b.cache.resolved[name]
+	b.cache.mu.Unlock()
+	if ok {
+		return r.ID, r, nil
+	}
+	id, remote, err := b.puller.Resolve(ctx, name, b.opts.Pull)
+	if err != nil || remote == nil {
+		return id, remote, err
+	}
+	b.cache.mu.Lock()
+	defer b.cache.mu.Unlock()
+	if b.cache.resolved == nil {
+		b.cache.resolved = map[string]*unpack.Remote{}
+	}
+	b.cache.resolved[name] = remote
+	return id, remote, nil
 }

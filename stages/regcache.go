@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/unpack"
 )
 
 // remoteHit looks key up in the --cache-from repositories, in order. A hit
@@ -58,6 +59,8 @@ type cacheState struct {
 	mu      sync.Mutex
 	down    map[*layers.RegistryCache]bool
 	toShare []sharedStep // steps with a local layer, for --cache-to
+	// resolved are the registry base images lazyFrom read, by name.
+	resolved map[string]*unpack.Remote
 }
 
 // sharedStep is one step --cache-to publishes.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -58,6 +59,9 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 		}
 		got := second.image(t, "second")
 		sameLayers(t, got, want)
+		if g, w := timeless(t, got.RawConfig), timeless(t, want.RawConfig); g != w {
+			t.Errorf("the configs differ beyond their times:\n%s\nthe first runner's:\n%s", g, w)
+		}
 		for _, f := range []string{"/early", "/stamp"} {
 			g, _ := got.Files().Get(f)
 			w, _ := want.Files().Get(f)
@@ -180,4 +184,22 @@ func TestRegistryCacheDownIsSkipped(t *testing.T) {
 			t.Errorf("%d warnings about the cache registry, want 1:\n%s", n, r)
 		}
 	})
+}
+
+// timeless is an image config without its creation times (the build's
+// clock), as canonical JSON.
+func timeless(t *testing.T, raw []byte) string {
+	t.Helper()
+	var cfg map[string]any
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg, "created")
+	if h, ok := cfg["history"].([]any); ok {
+		for _, e := range h {
+			delete(e.(map[string]any), "created")
+		}
+	}
+	out, _ := json.Marshal(cfg)
+	return string(out)
 }

@@ -66,7 +66,7 @@ func (s *Store) commitByCopy(ctx context.Context, chain []*storage.Layer, cfg Im
 	}
 	defer os.RemoveAll(tmpDir)
 
-	img, err := s.assemble(chain, cfg, tmpDir)
+	img, err := s.assemble(chain, nil, cfg, tmpDir)
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
@@ -86,9 +86,11 @@ func (s *Store) commitByCopy(ctx context.Context, chain []*storage.Layer, cfg Im
 	return id, nil
 }
 
-// assemble builds the manifest and config for chain, diffing new layers.
-func (s *Store) assemble(chain []*storage.Layer, cfg ImageSpec, tmpDir string) (*commitImage, error) {
-	img := &commitImage{store: s.store, name: "scratch", blobs: map[digest.Digest]layerBlob{}}
+// assemble builds the manifest and config for chain, diffing new layers,
+// then remote: registry cache hits stacked on the chain, which stay in the
+// registry (the manifest lists their compressed blobs).
+func (s *Store) assemble(chain []*storage.Layer, remote []*RemoteEntry, cfg ImageSpec, tmpDir string) (*commitImage, error) {
+	img := &commitImage{store: s.store, name: "scratch", blobs: map[digest.Digest]layerBlob{}, remote: map[digest.Digest]*RemoteEntry{}}
 	m := ocispec.Manifest{
 		Versioned: specs.Versioned{SchemaVersion: 2},
 		MediaType: ocispec.MediaTypeImageManifest,
@@ -104,6 +106,11 @@ func (s *Store) assemble(chain []*storage.Layer, cfg ImageSpec, tmpDir string) (
 		img.name = l.ID
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, d)
 		m.Layers = append(m.Layers, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: d, Size: blob.size})
+	}
+	for _, e := range remote {
+		img.remote[e.Layer.Digest] = e
+		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, e.DiffID)
+		m.Layers = append(m.Layers, ocispec.Descriptor{MediaType: e.Layer.MediaType, Digest: e.Layer.Digest, Size: e.Layer.Size})
 	}
 	fillDefaults(&cfg)
 	var err error

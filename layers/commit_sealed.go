@@ -30,7 +30,7 @@ func sealedChain(chain []*storage.Layer) bool {
 // has this very config, and with it these layers' diff IDs: it is reused.
 func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg ImageSpec) (string, error) {
 	fillDefaults(&cfg) // here too: the image's creation date is the config's
-	img, err := s.assemble(chain, cfg, "")
+	img, err := s.assemble(chain, nil, cfg, "")
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}

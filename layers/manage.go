@@ -28,11 +28,17 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOpt
 	if err != nil {
 		return fmt.Errorf("push: %w", err)
 	}
-	destRef, err := s.parseDest(dest)
+	sys, err := cfg.destContext()
 	if err != nil {
 		return err
 	}
-	sys, err := cfg.destContext()
+	return s.pushRef(ctx, src, nameOrID, dest, cfg, sys)
+}
+
+// pushRef copies src (called name in messages) to dest as cfg says, with
+// sys as the destination's context.
+func (s *Store) pushRef(ctx context.Context, src types.ImageReference, name, dest string, cfg pushConfig, sys *types.SystemContext) error {
+	destRef, err := s.parseDest(dest)
 	if err != nil {
 		return err
 	}
@@ -47,7 +53,7 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOpt
 		return err
 	})
 	if err != nil {
-		return unpack.Explain(fmt.Errorf("pushing %s to %s: %w", nameOrID, dest, err), sys, cfg.registry)
+		return unpack.Explain(fmt.Errorf("pushing %s to %s: %w", name, dest, err), sys, cfg.registry)
 	}
 	if cfg.digest != nil {
 		if *cfg.digest, err = manifest.Digest(written); err != nil {

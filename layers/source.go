@@ -40,6 +40,7 @@ type commitImage struct {
 	config       []byte
 	configDigest digest.Digest
 	blobs        map[digest.Digest]layerBlob
+	remote       map[digest.Digest]*RemoteEntry // layers left in a registry cache
 }
 
 // layerBlob locates one layer's uncompressed tar.
@@ -105,28 +106,38 @@ func (s *commitSource) LayerInfosForCopy(context.Context, *digest.Digest) ([]typ
 	return nil, nil
 }
 
-// GetBlob returns the config or one layer's uncompressed tar.
-func (s *commitSource) GetBlob(_ context.Context, info types.BlobInfo, _ types.BlobInfoCache) (io.ReadCloser, int64, error) {
+// GetBlob returns the config or one layer's uncompressed tar, or for a
+// layer left in a registry cache, its compressed blob from there (only
+// asked for when the destination could not mount it).
+func (s *commitSource) GetBlob(ctx context.Context, info types.BlobInfo, _ types.BlobInfoCache) (io.ReadCloser, int64, error) {
 	img := s.ref.img
 	if info.Digest == img.configDigest {
 		return io.NopCloser(bytes.NewReader(img.config)), int64(len(img.config)), nil
+	}
+	if e, ok := img.remote[info.Digest]; ok {
+		return e.open(ctx)
 	}
 	blob, ok := img.blobs[info.Digest]
 	if !ok {
 		return nil, -1, fmt.Errorf("image %s has no blob %s", img.name, info.Digest)
 	}
-	if blob.path != "" {
-		f, err := os.Open(blob.path)
-		if err != nil {
-			return nil, -1, fmt.Errorf("reopening the diff of layer %s: %w", shortID(blob.layerID), err)
-		}
-		return f, blob.size, nil
-	}
-	rc, err := diffLayer(img.store, blob.layerID)
+	rc, err := blob.open(img.store)
 	if err != nil {
 		return nil, -1, err
 	}
 	return rc, blob.size, nil
+}
+
+// open streams the blob's uncompressed tar.
+func (b layerBlob) open(st storage.Store) (io.ReadCloser, error) {
+	if b.path != "" {
+		f, err := os.Open(b.path)
+		if err != nil {
+			return nil, fmt.Errorf("reopening the diff of layer %s: %w", shortID(b.layerID), err)
+		}
+		return f, nil
+	}
+	return diffLayer(st, b.layerID)
 }
 
 // diffLayer streams a layer's changes against its parent as an

@@ -48,6 +48,18 @@ type Options struct {
 	// Registries (issue 8): how FROM and COPY --from=<image> pulls and the
 	// pushes reach registries (filled by cmd from the registry flags).
 	Registry unpack.RegistryOptions
+
+	// Registry cache and outputs (issue 8, items 5 and 6).
+	CacheTo   string         // registry repository to publish this build's step entries to; "": none
+	CacheFrom []string       // registry repositories consulted in order after a local cache miss
+	Output    *layers.Output // also write the target here; with no Tags, only here
+	// bud --push: when the target's layers are still only in a registry
+	// cache, Build pushes the image straight to PushTo with PushOptions
+	// (the cached layers mounted there, never downloaded), stores nothing
+	// and sets *Pushed; otherwise it commits as usual for the caller to push.
+	PushTo      []string
+	PushOptions []layers.PushOption
+	Pushed      *bool
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -73,7 +85,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 		return "", err
 	}
 	defer b.cleanup()
-	top, cfg, err := b.runStages(ctx)
+	target, err := b.runStages(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -85,7 +97,14 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	return b.commit(ctx, top, cfg)
+	id, err := b.finish(ctx, target)
+	if err != nil {
+		return "", err
+	}
+	if err := b.publish(ctx); err != nil {
+		return "", &Error{File: plan.File, Err: err}
+	}
+	return id, nil
 }
 
 func withDefaults(o Options) Options {
@@ -114,7 +133,7 @@ func withDefaults(o Options) Options {
 // runStages schedules every stage the target needs. A stage starts once all
 // stages it reads are done, so a --jobs slot is never held while waiting;
 // the first failure cancels the rest.
-func (b *builder) runStages(ctx context.Context) (string, layers.ImageSpec, error) {
+func (b *builder) runStages(ctx context.Context) (*stageResult, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	slots := make(chan struct{}, b.opts.Jobs)
 	for _, s := range b.order {
@@ -137,15 +156,16 @@ func (b *builder) runStages(ctx context.Context) (string, layers.ImageSpec, erro
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return "", layers.ImageSpec{}, err
+		return nil, err
 	}
-	r := b.results[b.target]
-	return r.top, r.cfg, nil
+	return b.results[b.target], nil
 }
 
-// commit writes the target stage as an image with every tag, and the
-// --iidfile, then prints the ID as the last line of output.
-func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
+// finish commits the target stage as an image with every tag and writes
+// it to --output; with --output and no tag it is not stored at all, and
+// neither is it when bud --push can push it from the registry cache.
+func (b *builder) finish(ctx context.Context, target *stageResult) (string, error) {
+	cfg := cloneSpec(target.cfg)
 	for k, v := range b.opts.Labels {
 		if cfg.Config.Labels == nil {
 			cfg.Config.Labels = map[string]string{}
@@ -154,17 +174,46 @@ func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) 
 	}
 	now := b.now()
 	cfg.Created = &now
+	if len(b.opts.PushTo) > 0 && (len(target.pending) > 0 || target.base != nil) && b.opts.Output == nil {
+		return b.pushCached(ctx, target, cfg)
+	}
+	top, err := b.localTop(ctx, target)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	if b.opts.Output == nil || len(b.opts.Tags) > 0 {
+		if id, err = b.commit(ctx, top, cfg); err != nil {
+			return "", err
+		}
+	}
+	if b.opts.Output != nil {
+		b.progress("OUTPUT type=%s,dest=%s", b.opts.Output.Type, b.opts.Output.Dest)
+		if id, err = b.store.Export(ctx, top, cfg, b.opts.Tags, *b.opts.Output); err != nil {
+			return "", &Error{File: b.plan.File, Err: err}
+		}
+	}
+	return id, b.writeIIDFile(id)
+}
+
+// commit writes the target stage as an image with every tag.
+func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
 	b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
 	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags)
 	if err != nil {
 		return "", &Error{File: b.plan.File, Err: fmt.Errorf("commit: %w", err)}
 	}
+	return id, nil
+}
+
+// writeIIDFile writes --iidfile, if asked.
+func (b *builder) writeIIDFile(id string) error {
 	if b.opts.IIDFile != "" {
 		if err := os.WriteFile(b.opts.IIDFile, []byte("sha256:"+id), 0o644); err != nil {
-			return "", fmt.Errorf("write --iidfile: %w", err)
+			return fmt.Errorf("write --iidfile: %w", err)
 		}
 	}
-	return id, nil
+	return nil
 }
 
 // warn prints one warning line on the build's error stream: a notice the

@@ -35,6 +35,8 @@ type builder struct {
 	// target and the stages it is FROM. The others are only copied from.
 	committed map[*Stage]bool
 
+	cache cacheState // registry cache bookkeeping
+
 	mu      sync.Mutex
 	created []string // working layers, deleted (newest first) when the build ends
 	out     io.Writer
@@ -47,6 +49,11 @@ type stageResult struct {
 	top  string
 	key  string
 	cfg  layers.ImageSpec
+
+	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
+	mu      sync.Mutex            // guards top, pending and base once done
+	pending []*layers.RemoteEntry // registry cache hits above top, not downloaded yet
+	base    *lazyBase             // a base image not pulled yet; top is "" until it is
 }
 
 func (r *stageResult) wait(ctx context.Context) error {
@@ -75,6 +82,9 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	}
 	o.ContextDir = abs
 	b := &builder{store: st, opts: o, plan: plan, args: newBuildArgs(o.BuildArgs), results: map[*Stage]*stageResult{}, out: &lockedWriter{w: o.Out}}
+	if err := b.openCaches(); err != nil {
+		return nil, err
+	}
 	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry}
 	if !o.Quiet {
 		b.puller.Log = o.Err

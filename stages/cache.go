@@ -33,11 +33,17 @@ func (st *stageState) cached(key string) bool {
 	if st.b.opts.NoCache {
 		return false
 	}
-	id, ok := st.b.store.CachedLayer(key)
-	if !ok {
+	if id, ok := st.b.store.CachedLayer(key); ok {
+		st.b.progress("--> Using cache %.12s", id)
+		// A local entry stands on the whole chain below it.
+		st.top, st.key, st.pending, st.base = id, key, nil, nil
+		return true
+	}
+	e := st.remoteHit(st.ctx, key)
+	if e == nil {
 		return false
 	}
-	st.b.progress("--> Using cache %.12s", id)
-	st.top, st.key = id, key
+	st.b.progress("--> Using cache %.12s from %s", e.Layer.Digest.Encoded(), e.Cache())
+	st.pending, st.key = append(st.pending, e), key
 	return true
 }

@@ -14,13 +14,16 @@ import (
 )
 
 // copySource is where a COPY reads from: the context, a stage's rootfs or an
-// image's rootfs, with the release of whatever was mounted for it.
+// image's rootfs, with the release of whatever was mounted for it. A stage
+// or image is mounted (and a stage's registry cache hits downloaded) only
+// when the step misses the cache: open does it.
 type copySource struct {
 	root        string
 	ignore      []string // .dockerignore patterns of a context source
 	key         string   // cache key of a stage or image source; "" for the context (hashed by content)
 	fromContext bool
 	release     func()
+	open        func() (copySource, error) // nil: root is ready
 }
 
 // copyFlags are the COPY/ADD flags that shape what is copied.
@@ -59,18 +62,22 @@ func (st *stageState) add(ctx context.Context, c *instructions.AddCommand) error
 }
 
 // copySource resolves --from, the one place that maps a name to what it
-// names: a stage of this build (mounted on a throwaway layer so the source
-// can never be written), a --build-context, an image, or with no name the
-// build context.
+// names: a stage of this build (mounted, when a step needs it, on a
+// throwaway layer so the source can never be written), a --build-context,
+// an image, or with no name the build context.
 func (st *stageState) copySource(ctx context.Context, from string) (copySource, error) {
 	if from == "" {
 		return copySource{root: st.b.opts.ContextDir, ignore: st.b.ignore, fromContext: true, release: func() {}}, nil
 	}
 	if s, ok := st.node.copyFrom[from]; ok {
 		r := st.b.results[s]
-		src, err := st.mountReadOnly(r.top)
-		src.key = r.key
-		return src, err
+		return copySource{key: r.key, release: func() {}, open: func() (copySource, error) {
+			top, err := st.b.localTop(ctx, r)
+			if err != nil {
+				return copySource{}, err
+			}
+			return st.mountReadOnly(top)
+		}}, nil
 	}
 	name, err := st.expand(from)
 	if err != nil {
@@ -82,7 +89,8 @@ func (st *stageState) copySource(ctx context.Context, from string) (copySource, 
 	return st.imageSource(ctx, name)
 }
 
-// imageSource mounts an image, pulled per --pull, as a COPY source.
+// imageSource is an image, pulled per --pull, as a COPY source, mounted
+// when a step needs its files.
 func (st *stageState) imageSource(ctx context.Context, name string) (copySource, error) {
 	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
 	if err != nil {
@@ -92,9 +100,19 @@ func (st *stageState) imageSource(ctx context.Context, name string) (copySource,
 	if err != nil {
 		return copySource{}, err
 	}
-	src, err := st.mountReadOnly(img.TopLayer)
-	src.key = "image:" + img.ID
-	return src, err
+	return copySource{key: "image:" + img.ID, release: func() {}, open: func() (copySource, error) {
+		return st.mountReadOnly(img.TopLayer)
+	}}, nil
+}
+
+// openSource is copySource with the source's files at hand: a stage or
+// image source is otherwise mounted only when a step misses the cache.
+func (st *stageState) openSource(ctx context.Context, from string) (copySource, error) {
+	src, err := st.copySource(ctx, from)
+	if err != nil || src.open == nil {
+		return src, err
+	}
+	return src.open()
 }
 
 // mountReadOnly mounts a copy-on-write view of the layer stack ending at top.
@@ -131,6 +149,14 @@ func (st *stageState) copyStep(ctx context.Context, cmd instructions.Command, sd
 	}
 	fill := func(root string, owner *unpack.Owner) (bool, error) {
 		spec.DstRoot, spec.Chown = root, owner
+		if src.open != nil {
+			mounted, err := src.open()
+			if err != nil {
+				return false, err
+			}
+			defer mounted.release()
+			spec.SrcRoot = mounted.root
+		}
 		if len(sd.SourcePaths) > 0 {
 			if err := unpack.CopyContext(ctx, spec); err != nil {
 				return false, err

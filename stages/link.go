@@ -26,9 +26,16 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 	}
 	linkKey := chainKey("link", keyParts...)
 	stackKey := chainKey(st.key, "link", linkKey)
+	parent := st.key
 	if st.cached(stackKey) { // this very step on this very base
 		st.addHistory(cmd, false)
+		if len(st.pending) == 0 {
+			st.share(st.top, stackKey, parent)
+		}
 		return nil
+	}
+	if err := st.materialize(); err != nil { // the stack goes on local layers
+		return err
 	}
 	layer, ok := "", false
 	if !st.b.opts.NoCache {
@@ -52,6 +59,7 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 	}
 	st.top, st.key = entry, stackKey
 	st.addHistory(cmd, false)
+	st.share(entry, stackKey, parent)
 	return nil
 }
 
@@ -62,6 +70,9 @@ func (st *stageState) linkOwner(chown string) (*unpack.Owner, error) {
 	}
 	if _, err := strconv.ParseUint(chown, 10, 31); err == nil {
 		return chownOwner("", chown) // a number needs no passwd: nothing to mount
+	}
+	if err := st.materialize(); err != nil {
+		return nil, err
 	}
 	src, err := st.mountReadOnly(st.top)
 	if err != nil {

@@ -36,9 +36,6 @@ func (st *stageState) bindKey(ctx context.Context, m *instructions.Mount) (strin
 	if err != nil {
 		return "", err
 	}
-	if s, ok := st.node.copyFrom[m.From]; ok && m.From != "" {
-		return "from=" + st.b.results[s].key + " source=" + src, nil
-	}
 	from, err := st.copySource(ctx, m.From)
 	if err != nil {
 		return "", err
@@ -67,7 +64,7 @@ func (st *stageState) attachBind(ctx context.Context, r *runMounts, m *instructi
 	if err != nil {
 		return err
 	}
-	from, err := st.copySource(ctx, m.From)
+	from, err := st.openSource(ctx, m.From)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (st *stageState) initCacheDir(ctx context.Context, m *instructions.Mount, d
 		if err != nil {
 			return err
 		}
-		from, err := st.copySource(ctx, m.From)
+		from, err := st.openSource(ctx, m.From)
 		if err != nil {
 			return err
 		}

@@ -26,10 +26,15 @@ type stageState struct {
 	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
 	step   int
 	steps  int
+
+	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
+	ctx     context.Context       // the build's, for downloads a step triggers
+	pending []*layers.RemoteEntry // registry cache hits stacked on top, not downloaded yet
+	base    *lazyBase             // a base image left in its registry; top is "" until it is pulled
 }
 
 func (b *builder) runStage(ctx context.Context, s *Stage) error {
-	st := &stageState{b: b, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
+	st := &stageState{b: b, ctx: ctx, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
 	cmds := s.Commands
 	if st.node.context != nil {
 		cmds = nil // replaced by the build context of its name
@@ -54,7 +59,7 @@ func (b *builder) runStage(ctx context.Context, s *Stage) error {
 		}
 	}
 	r := b.results[s]
-	r.top, r.cfg, r.key = st.top, st.cfg, st.key
+	r.top, r.cfg, r.key, r.pending, r.base = st.top, st.cfg, st.key, st.pending, st.base
 	return nil
 }
 
@@ -87,7 +92,10 @@ func (st *stageState) from(ctx context.Context) ([]instructions.Command, error) 
 		return nil, st.startFromContext(ctx, n.context)
 	case n.baseStage != nil:
 		r := st.b.results[n.baseStage]
-		st.top, st.cfg, st.key = r.top, cloneSpec(r.cfg), r.key
+		r.mu.Lock()
+		st.top, st.cfg, st.key, st.base = r.top, cloneSpec(r.cfg), r.key, r.base
+		st.pending = append([]*layers.RemoteEntry(nil), r.pending...)
+		r.mu.Unlock()
 	case n.baseContext != nil:
 		err = st.startFromContext(ctx, n.baseContext)
 	default:
@@ -107,6 +115,13 @@ func (st *stageState) startFromImage(ctx context.Context, name string) error {
 	if strings.EqualFold(name, "scratch") {
 		st.startEmpty()
 		return nil
+	}
+	if lazy, err := st.lazyFrom(ctx, name); err != nil || lazy {
+		if err == nil {
+			fixBaseHistory(&st.cfg)
+			st.defaultPath()
+		}
+		return err
 	}
 	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
 	if err != nil {
@@ -193,10 +208,17 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 // fsStepText is fsStep for a step that is not an instruction (a named
 // build context's files); text is its history entry.
 func (st *stageState) fsStepText(text string, keyParts []string, fn func(root string) (changed bool, err error)) error {
-	key := chainKey(st.key, keyParts...)
+	parent := st.key
+	key := chainKey(parent, keyParts...)
 	if st.cached(key) {
 		st.addHistoryText(text, false)
+		if len(st.pending) == 0 {
+			st.share(st.top, key, parent)
+		}
 		return nil
+	}
+	if err := st.materialize(); err != nil {
+		return err
 	}
 	id, err := st.b.store.NewLayer(st.top)
 	if err != nil {
@@ -227,6 +249,7 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	}
 	st.top, st.key = entry, key
 	st.addHistoryText(text, false)
+	st.share(entry, key, parent)
 	return nil
 }
 

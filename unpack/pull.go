@@ -37,22 +37,33 @@ func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (stri
 	if p.sysErr != nil {
 		return "", p.sysErr
 	}
+	if hasTransport(name) && !strings.HasPrefix(name, "docker://") {
+		return p.pullTransport(ctx, name, policy)
+	}
+	local, remote, err := p.candidates(name)
+	if err != nil {
+		return "", err
+	}
+	return p.pullNamed(ctx, name, local, remote, policy)
+}
+
+// candidates are the names a registry image name may have in storage, and
+// (a func, to read registries.conf only when needed) in registries:
+// "docker://" names skip short-name resolution.
+func (p *Puller) candidates(name string) ([]string, func() ([]reference.Named, error), error) {
 	if strings.HasPrefix(name, "docker://") {
 		named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://"))
 		if err != nil {
-			return "", fmt.Errorf("parsing image name %q: %w", name, err)
+			return nil, nil, fmt.Errorf("parsing image name %q: %w", name, err)
 		}
 		named = reference.TagNameOnly(named)
-		return p.pullNamed(ctx, name, []string{named.String()}, func() ([]reference.Named, error) {
+		return []string{named.String()}, func() ([]reference.Named, error) {
 			return []reference.Named{named}, nil
-		}, policy)
+		}, nil
 	}
-	if hasTransport(name) {
-		return p.pullTransport(ctx, name, policy)
-	}
-	return p.pullNamed(ctx, name, LocalNames(p.sys, name), func() ([]reference.Named, error) {
+	return LocalNames(p.sys, name), func() ([]reference.Named, error) {
 		return p.registryNames(name)
-	}, policy)
+	}, nil
 }
 
 // registryNames lists where a plain name may be pulled from: itself when

@@ -33,7 +33,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags())...),
+		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags())...),
 		Action: bud,
 	}
 }
@@ -58,6 +58,10 @@ func bud(c *cli.Context) error {
 	id, err := budBuild(c, st, opts)
 	if err != nil {
 		return err
+	}
+	if opts.Output != nil && opts.Output.Dest == "-" {
+		fmt.Fprintln(c.App.ErrWriter, id) // stdout holds the tar
+		return nil
 	}
 	fmt.Fprintln(c.App.Writer, id)
 	return nil
@@ -105,7 +109,10 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if err := buildContextOptions(c, &o); err != nil {
 		return o, err
 	}
-	return o, budRegistry(c, &o)
+	if err := budRegistry(c, &o); err != nil {
+		return o, err
+	}
+	return o, regcacheOptions(c, &o)
 }
 
 // keyValues parses KEY=VALUE flags; with fromEnv a bare KEY takes its value

@@ -61,16 +61,20 @@ func budBuild(c *cli.Context, st *layers.Store, o stages.Options) (string, error
 	}
 	tags, iidFile := o.Tags, o.IIDFile
 	o.Tags, o.IIDFile = nil, ""
+	pushed := pushFromCache(c, &o, tags)
 	id, err := stages.Build(c.Context, st, o)
 	if err != nil {
 		return "", err
 	}
 	for _, t := range tags {
+		if *pushed {
+			break // straight from the registry cache; nothing stored to tag
+		}
 		if err := pushImage(c, st, o.Registry, id, t); err != nil {
 			return "", fmt.Errorf("%w; nothing was tagged: the image is kept as %.12s (`stagebox push %.12s DEST` to retry, `stagebox rmi %.12s` to drop it)", err, id, id, id)
 		}
 	}
-	if err := st.Tag(id, tags...); err != nil {
+	if err := tagUnlessPushed(st, id, tags, *pushed); err != nil {
 		return "", err
 	}
 	if iidFile != "" {

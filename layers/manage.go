@@ -31,7 +31,7 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOpt
 	if err != nil {
 		return err
 	}
-	if err := copyImage(ctx, src, destRef, cfg.destContext()); err != nil {
+	if err := copyImage(ctx, src, destRef, cfg.destContext(), cfg.manifestFormat); err != nil {
 		return fmt.Errorf("pushing %s to %s: %w", nameOrID, dest, err)
 	}
 	return nil

@@ -11,7 +11,8 @@ import (
 type PushOption func(*pushConfig) error
 
 type pushConfig struct {
-	compression *compression.Algorithm
+	compression  *compression.Algorithm
+	manifestType string // push --format: "" keeps the image's own
 }
 
 // Compressions are the layer compressions WithCompression accepts.

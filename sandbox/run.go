@@ -38,6 +38,18 @@ type Process struct {
 	Stdin          io.Reader // may be nil
 	Stdout, Stderr io.Writer // may be nil; written as output comes
 	StateDir       string    // private dir for libcontainer state and per-run files; removed after
+
+	// bud's --add-host, --no-hosts and --ulimit (issue 12, item 11).
+	AddHosts []string // "HOST:IP", added to the generated /etc/hosts
+	NoHosts  bool     // bind no generated /etc/hosts: the rootfs's own is seen
+	Rlimits  []Rlimit
+}
+
+// Rlimit is one resource limit of the process, as setrlimit(2) takes it;
+// Type is the name ("RLIMIT_NOFILE").
+type Rlimit struct {
+	Type       string
+	Soft, Hard uint64
 }
 
 // Mount is an extra bind mount into the rootfs.
@@ -63,7 +75,7 @@ func Run(ctx context.Context, p Process) (exitStatus int, err error) {
 		return -1, fmt.Errorf("creating the run state directory: %w", err)
 	}
 	defer os.RemoveAll(p.StateDir)
-	files, err := writeEtcFiles(p.StateDir, hostnameOf(p))
+	files, err := writeEtcFiles(p.StateDir, hostnameOf(p), p.AddHosts)
 	if err != nil {
 		return -1, err
 	}

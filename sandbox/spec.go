@@ -51,6 +51,9 @@ func buildSpec(p Process, h host, files etcFiles) *specs.Spec {
 			Bounding: defaultCaps, Effective: defaultCaps, Permitted: defaultCaps,
 		},
 	}
+	for _, r := range p.Rlimits {
+		spec.Process.Rlimits = append(spec.Process.Rlimits, specs.POSIXRlimit{Type: r.Type, Soft: r.Soft, Hard: r.Hard})
+	}
 	spec.Linux.MaskedPaths = append(spec.Linux.MaskedPaths, "/sys/devices/virtual/powercap")
 	spec.Linux.Namespaces = namespaces(p.Network)
 	spec.Mounts = mounts(p, h, files)
@@ -110,6 +113,9 @@ func mounts(p Process, h host, files etcFiles) []specs.Mount {
 	for _, f := range []struct{ dst, src string }{
 		{"/etc/hosts", files.hosts}, {"/etc/resolv.conf", files.resolvConf}, {"/etc/hostname", files.hostname},
 	} {
+		if f.dst == "/etc/hosts" && p.NoHosts {
+			continue
+		}
 		ms = append(ms, bindMount(f.src, f.dst, false))
 	}
 	for _, m := range p.Mounts {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/sirupsen/logrus"
@@ -38,12 +39,28 @@ type Options struct {
 	Jobs              int    // concurrent stages; <= 0 means no limit
 	IgnoreFile        string
 	Out, Err          io.Writer
+
+	// Reproducible images, image format, buildah's bud flags and cache
+	// explanations (issue 12, items 8, 9, 11, 12); see repro.go.
+	Timestamp        *time.Time        // --timestamp: every `created`, and every new file's mtime (buildah)
+	RewriteTimestamp bool              // clamp new files' mtimes to the SOURCE_DATE_EPOCH build arg (BuildKit)
+	Format           string            // "oci" (default) or "docker"
+	Annotations      map[string]string // manifest annotations (OCI format)
+	UnsetEnv         []string          // removed from the committed config's Env
+	UnsetLabels      []string          // removed from the committed config's Labels
+	OmitHistory      bool              // commit no history entries
+	CacheTTL         time.Duration     // > 0: cache entries recorded longer ago are not used
+	ExplainCache     bool              // say which input of a step changed when it missed
+	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	o = withDefaults(o)
+	if err := checkRepro(&o); err != nil {
+		return "", err
+	}
 	if err := checkContext(o.ContextDir); err != nil {
 		return "", err
 	}
@@ -54,6 +71,9 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	plan, err := ParseDockerfile(filepath.Base(path), content)
 	if err != nil {
 		return "", err
+	}
+	for _, w := range plan.Warnings {
+		logrus.Warn(w)
 	}
 	b, err := newBuilder(ctx, st, o, plan, path)
 	if err != nil {
@@ -141,8 +161,9 @@ func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) 
 	}
 	now := b.now()
 	cfg.Created = &now
+	b.finishConfig(&cfg)
 	b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
-	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags)
+	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags, b.commitOptions()...)
 	if err != nil {
 		return "", &Error{File: b.plan.File, Err: fmt.Errorf("commit: %w", err)}
 	}

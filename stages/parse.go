@@ -17,6 +17,7 @@ type Plan struct {
 	Escape   rune
 	MetaArgs []instructions.ArgCommand
 	Stages   []*Stage
+	Warnings []string // one line each, printed before the build starts
 }
 
 // Stage is one FROM block of the Dockerfile.
@@ -78,6 +79,9 @@ func ParseDockerfile(file string, content []byte) (*Plan, error) {
 		return nil, &Error{File: file, Err: fmt.Errorf("no FROM instruction: a Dockerfile must start a stage with FROM")}
 	}
 	p := &Plan{File: file, Escape: res.EscapeToken, MetaArgs: metaArgs}
+	if err := p.readDirectives(content); err != nil {
+		return nil, err
+	}
 	for i := range stages {
 		s := stages[i]
 		for _, c := range s.Commands {

@@ -141,7 +141,7 @@ func historyText(cmd instructions.Command) string {
 // so a stage never stacks on a half-made layer; fn reporting no change drops
 // the layer too and the step costs no layer.
 func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn func(root string) (changed bool, err error)) error {
-	key := chainKey(st.key, keyParts...)
+	key := chainKey(st.key, append(keyParts, st.b.timesKey()...)...)
 	if st.cached(key) {
 		st.addHistory(cmd, false)
 		return nil
@@ -158,6 +158,9 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 	changed, err := fn(root)
 	if uerr := st.b.store.Unmount(id); err == nil && uerr != nil {
 		err = uerr
+	}
+	if err == nil && changed {
+		err = st.b.rewriteTimes(id)
 	}
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ func budCommand() *cli.Command {
 		Aliases:   []string{"build", "build-using-dockerfile"},
 		Usage:     "build an image from a Dockerfile",
 		ArgsUsage: "[CONTEXT]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image (repeatable)"},
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path, or - for stdin"},
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE, or KEY to take it from the environment (repeatable)"},
@@ -28,11 +28,10 @@ func budCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "label", Usage: "KEY=VALUE label for the image (repeatable)"},
 			&cli.StringFlag{Name: "iidfile", Usage: "write the image ID to this file"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image ID"},
-			&cli.StringFlag{Name: "format", Value: "oci", Usage: "image format: oci"},
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		},
+		}, reproFlags()...),
 		Action: bud,
 	}
 }
@@ -84,9 +83,6 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if o.Pull, err = unpack.ParsePullPolicy(c.String("pull")); err != nil {
 		return o, err
 	}
-	if f := c.String("format"); f != "oci" {
-		return o, fmt.Errorf("--format %q: only oci is supported", f)
-	}
 	switch o.Network = c.String("network"); o.Network {
 	case "host", "none":
 	default:
@@ -98,7 +94,7 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if o.Labels, err = keyValues(c.StringSlice("label"), "--label", false); err != nil {
 		return o, err
 	}
-	return o, nil
+	return o, applyReproFlags(c, &o)
 }
 
 // keyValues parses KEY=VALUE flags; with fromEnv a bare KEY takes its value

@@ -60,10 +60,10 @@ func pushCommand() *cli.Command {
 		Name:      "push",
 		Usage:     "copy an image from local storage to a registry or a file",
 		ArgsUsage: "IMAGE [DESTINATION (docker://..., oci:DIR:TAG, oci-archive:FILE, docker-archive:FILE[:REF], dir:DIR)]",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
 				Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
-		},
+		}, pushFormatFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
@@ -75,12 +75,16 @@ func pushCommand() *cli.Command {
 			if algo := c.String("compression"); algo != "" && !slices.Contains(layers.Compressions, algo) {
 				return fmt.Errorf("--compression %q: use %s", algo, strings.Join(layers.Compressions, " or "))
 			}
+			format, err := pushFormat(c)
+			if err != nil {
+				return err
+			}
 			st, err := openStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Shutdown()
-			return st.Push(c.Context, c.Args().First(), dest, layers.WithCompression(c.String("compression")))
+			return st.Push(c.Context, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
 		},
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
@@ -45,11 +46,21 @@ type Process struct {
 	Rlimits  []Rlimit
 }
 
-// Rlimit is one resource limit of the process, as setrlimit(2) takes it;
-// Type is the name ("RLIMIT_NOFILE").
+// Rlimit is one resource limit of the process, as setrlimit(2) takes it:
+// Resource is unix.RLIMIT_NOFILE and the like.
 type Rlimit struct {
-	Type       string
+	Resource   int
 	Soft, Hard uint64
+}
+
+// rlimits converts p's limits for libcontainer, which sets them on the
+// process as it starts (the container config's are only the defaults).
+func rlimits(p Process) []configs.Rlimit {
+	var out []configs.Rlimit
+	for _, r := range p.Rlimits {
+		out = append(out, configs.Rlimit{Type: r.Resource, Soft: r.Soft, Hard: r.Hard})
+	}
+	return out
 }
 
 // Mount is an extra bind mount into the rootfs.
@@ -154,7 +165,7 @@ func run(ctx context.Context, p Process, spec *specs.Spec, h host) (int, error) 
 		Args: p.Args, Env: spec.Process.Env, Cwd: spec.Process.Cwd,
 		UID: int(p.UID), GID: int(p.GID), AdditionalGroups: toInts(p.AdditionalGids),
 		Stdin: stdio.reader(), Stdout: stdio.writer(1), Stderr: stdio.writer(2),
-		Init: true,
+		Init: true, Rlimits: rlimits(p),
 	}
 	err = ctr.Run(proc)
 	stdio.started()

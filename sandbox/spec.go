@@ -51,9 +51,6 @@ func buildSpec(p Process, h host, files etcFiles) *specs.Spec {
 			Bounding: defaultCaps, Effective: defaultCaps, Permitted: defaultCaps,
 		},
 	}
-	for _, r := range p.Rlimits {
-		spec.Process.Rlimits = append(spec.Process.Rlimits, specs.POSIXRlimit{Type: r.Type, Soft: r.Soft, Hard: r.Hard})
-	}
 	spec.Linux.MaskedPaths = append(spec.Linux.MaskedPaths, "/sys/devices/virtual/powercap")
 	spec.Linux.Namespaces = namespaces(p.Network)
 	spec.Mounts = mounts(p, h, files)

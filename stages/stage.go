@@ -173,8 +173,10 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 	if !st.b.committed[st.stage] {
 		opts = append(opts, layers.NotForCommit()) // sealing it would read it all for nothing
 	}
-	if st.b.opts.NoCache {
-		opts = append(opts, layers.TakeOver()) // use the fresh result, not the old entry
+	if st.b.opts.NoCache || st.b.opts.CacheTTL > 0 {
+		// Use the fresh result, not the old entry (--cache-ttl: one too
+		// old to use, which the next build must not find either).
+		opts = append(opts, layers.TakeOver())
 	}
 	entry, err := st.b.store.RecordCache(id, key, opts...)
 	if err != nil {

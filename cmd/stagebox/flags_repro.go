@@ -128,8 +128,11 @@ func runLimitFlags(c *cli.Context, o *stages.Options) error {
 		if err != nil {
 			return fmt.Errorf("--ulimit %q: %w", u, err)
 		}
-		o.RunLimits.Ulimits = append(o.RunLimits.Ulimits, sandbox.Rlimit{
-			Type: "RLIMIT_" + strings.ToUpper(l.Name), Soft: uint64(l.Soft), Hard: uint64(l.Hard)})
+		r, err := l.GetRlimit()
+		if err != nil {
+			return fmt.Errorf("--ulimit %q: %w", u, err)
+		}
+		o.RunLimits.Ulimits = append(o.RunLimits.Ulimits, sandbox.Rlimit{Resource: r.Type, Soft: r.Soft, Hard: r.Hard})
 	}
 	if o.RunLimits.NoHosts && len(o.RunLimits.AddHosts) > 0 {
 		return fmt.Errorf("--no-hosts and --add-host conflict: a RUN with the image's own /etc/hosts gets no added lines")

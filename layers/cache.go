@@ -121,6 +121,7 @@ func (s *Store) PruneCache() (int, error) {
 			progress = true
 		}
 		if !progress {
+			s.pruneInputs()
 			return removed, nil
 		}
 	}

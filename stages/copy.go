@@ -111,6 +111,7 @@ func (st *stageState) copyStep(ctx context.Context, cmd instructions.Command, sd
 	if err != nil {
 		return err
 	}
+	st.detail = st.sourceDetail(ctx, spec, src.fromContext)
 	return st.fsStep(cmd, key, func(root string) (bool, error) {
 		spec.DstRoot = root
 		if chown != "" {

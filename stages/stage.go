@@ -9,6 +9,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
 )
 
@@ -26,6 +27,7 @@ type stageState struct {
 	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
 	step   int
 	steps  int
+	detail func() map[string]string // finer inputs of the next step, asked only on a miss (explain.go)
 }
 
 func (b *builder) runStage(ctx context.Context, s *Stage) error {
@@ -141,11 +143,15 @@ func historyText(cmd instructions.Command) string {
 // so a stage never stacks on a half-made layer; fn reporting no change drops
 // the layer too and the step costs no layer.
 func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn func(root string) (changed bool, err error)) error {
-	key := chainKey(st.key, append(keyParts, st.b.timesKey()...)...)
+	keyParts = append(keyParts, st.b.timesKey()...)
+	key, parent := chainKey(st.key, keyParts...), st.key
 	if st.cached(key) {
+		st.detail = nil
 		st.addHistory(cmd, false)
 		return nil
 	}
+	inputs := st.missInputs(keyParts)
+	st.explainMiss(parent, inputs)
 	id, err := st.b.store.NewLayer(st.top)
 	if err != nil {
 		return err
@@ -181,6 +187,9 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 	entry, err := st.b.store.RecordCache(id, key, opts...)
 	if err != nil {
 		return err
+	}
+	if err := st.b.store.RecordInputs(parent, key, inputs); err != nil {
+		logrus.Debugf("%v", err) // only --explain-cache would miss it
 	}
 	if entry == id {
 		st.b.keep(id)

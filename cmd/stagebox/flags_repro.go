@@ -36,6 +36,7 @@ func reproFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "omit-history", Usage: "commit the image with no history entries"},
 		&cli.BoolFlag{Name: "identity-label", Value: true, Usage: "label the image with " + identityLabel},
 		&cli.DurationFlag{Name: "cache-ttl", Usage: "use only cache entries recorded less than this long ago (0: no cache)"},
+		&cli.BoolFlag{Name: "explain-cache", Usage: "for a step that misses the cache, say which input differs from the entry on the same parent (also at --log-level info)"},
 	}
 }
 
@@ -69,7 +70,7 @@ func applyReproFlags(c *cli.Context, o *stages.Options) error {
 		return err
 	}
 	o.UnsetEnv, o.UnsetLabels = c.StringSlice("unsetenv"), c.StringSlice("unsetlabel")
-	o.OmitHistory = c.Bool("omit-history")
+	o.OmitHistory, o.ExplainCache = c.Bool("omit-history"), c.Bool("explain-cache")
 	if c.Bool("identity-label") {
 		if _, set := o.Labels[identityLabel]; !set {
 			o.Labels[identityLabel] = version

@@ -40,10 +40,12 @@ type Process struct {
 	Stdout, Stderr io.Writer // may be nil; written as output comes
 	StateDir       string    // private dir for libcontainer state and per-run files; removed after
 
-	// bud's --add-host, --no-hosts and --ulimit (issue 12, item 11).
+	// bud's --add-host, --no-hosts, --ulimit, --memory and --cpu-shares
+	// (issue 12, item 11).
 	AddHosts []string // "HOST:IP", added to the generated /etc/hosts
 	NoHosts  bool     // bind no generated /etc/hosts: the rootfs's own is seen
 	Rlimits  []Rlimit
+	Limits   Limits // applied only where LimitsApply
 }
 
 // Rlimit is one resource limit of the process, as setrlimit(2) takes it:

@@ -57,6 +57,8 @@ func buildSpec(p Process, h host, files etcFiles) *specs.Spec {
 	if h.inUserNS {
 		// Cgroups are not ours to write in a user namespace.
 		spec.Linux.Resources = nil
+	} else {
+		spec.Linux.Resources = p.Limits.resources(spec.Linux.Resources)
 	}
 	return spec
 }

@@ -75,6 +75,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	for _, w := range plan.Warnings {
 		logrus.Warn(w)
 	}
+	o.RunLimits.noticeLimits()
 	b, err := newBuilder(ctx, st, o, plan, path)
 	if err != nil {
 		return "", err

@@ -33,6 +33,8 @@ func reproFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "add-host", Usage: "HOST:IP line added to every RUN's /etc/hosts (repeatable)"},
 		&cli.BoolFlag{Name: "no-hosts", Usage: "RUN sees the image's own /etc/hosts instead of a generated one"},
 		&cli.StringSliceFlag{Name: "ulimit", Usage: "TYPE=SOFT[:HARD] resource limit of every RUN, e.g. nofile=1024:2048 (repeatable)"},
+		&cli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit of every RUN, e.g. 512m (cgroups: as root only; rootless says so)"},
+		&cli.Uint64Flag{Name: "cpu-shares", Usage: "CPU weight of every RUN, 1024 the default (cgroups: as root only; rootless says so)"},
 		&cli.BoolFlag{Name: "omit-history", Usage: "commit the image with no history entries"},
 		&cli.BoolFlag{Name: "identity-label", Value: true, Usage: "label the image with " + identityLabel},
 		&cli.DurationFlag{Name: "cache-ttl", Usage: "use only cache entries recorded less than this long ago (0: no cache)"},
@@ -135,6 +137,14 @@ func runLimitFlags(c *cli.Context, o *stages.Options) error {
 		}
 		o.RunLimits.Ulimits = append(o.RunLimits.Ulimits, sandbox.Rlimit{Resource: r.Type, Soft: r.Soft, Hard: r.Hard})
 	}
+	if m := c.String("memory"); m != "" {
+		n, err := units.RAMInBytes(m)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--memory %q: want a size such as 512m or 2g", m)
+		}
+		o.RunLimits.Limits.Memory = n
+	}
+	o.RunLimits.Limits.CPUShares = c.Uint64("cpu-shares")
 	if o.RunLimits.NoHosts && len(o.RunLimits.AddHosts) > 0 {
 		return fmt.Errorf("--no-hosts and --add-host conflict: a RUN with the image's own /etc/hosts gets no added lines")
 	}

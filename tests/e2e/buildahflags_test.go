@@ -135,3 +135,24 @@ func TestBuildahBudFlagsOutsideTheImage(t *testing.T) {
 		})
 	})
 }
+
+// TestRunResourceLimits: --memory and --cpu-shares limit RUN through
+// cgroups as root; rootless, where cgroups are not stagebox's to write,
+// the build says in one line that they are not applied.
+func TestRunResourceLimits(t *testing.T) {
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.busybox(t)
+		const hog = "FROM busybox\nRUN dd if=/dev/zero of=/dev/null bs=64M count=1\n"
+		if a.name == "root" {
+			r := s.bud(t, opts{}, hog, nil, "--memory", "8m")
+			if r.code == 0 || !strings.Contains(r.stderr, "status 137") {
+				t.Errorf("a RUN needing 64 MiB under --memory 8m was not killed:\n%s", r)
+			}
+			s.build(t, hog, nil, "--memory", "256m", "--cpu-shares", "512")
+			return
+		}
+		r := s.bud(t, opts{}, hog, nil, "--memory", "8m", "--cpu-shares", "512")
+		wantOneWarning(t, r, "--memory", "not applied")
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +105,20 @@ func TestCachedLayerSinceIgnoresOlderEntries(t *testing.T) {
 	}
 	if _, ok := st.CachedLayerSince("ttl-key", time.Now().Add(time.Second)); ok {
 		t.Errorf("an entry older than the bound was found")
+	}
+}
+
+func TestRewriteTimesRefusedWithoutLayerDiffs(t *testing.T) {
+	if err := testStore(t).CanRewriteTimes(); err != nil {
+		t.Errorf("overlay store: %v", err)
+	}
+	st := testStoreWith(t, "vfs")
+	err := st.CanRewriteTimes()
+	if err == nil || !strings.Contains(err.Error(), "overlay") {
+		t.Fatalf("vfs store: CanRewriteTimes = %v, want a refusal naming overlay", err)
+	}
+	id := writeLayer(t, st, "", func(root string) {})
+	if err := st.RewriteTimes(id, time.Unix(0, 0), false); err == nil {
+		t.Errorf("RewriteTimes on vfs succeeded")
 	}
 }

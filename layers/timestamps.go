@@ -23,7 +23,7 @@ import (
 func (s *Store) RewriteTimes(layerID string, t time.Time, force bool) error {
 	dir, err := s.store.DifferTarget(layerID)
 	if errors.Is(err, storage.ErrNotSupported) {
-		return fmt.Errorf("rewriting file times needs the overlay storage driver; %s keeps no separate layer diffs (use --storage-driver overlay)", s.store.GraphDriverName())
+		return s.CanRewriteTimes()
 	}
 	if err != nil {
 		return fmt.Errorf("locating layer %s: %w", shortID(layerID), err)
@@ -44,6 +44,15 @@ func (s *Store) RewriteTimes(layerID string, t time.Time, force bool) error {
 	})
 	if err != nil {
 		return fmt.Errorf("rewriting file times in layer %s: %w", shortID(layerID), err)
+	}
+	return nil
+}
+
+// CanRewriteTimes says, before a build starts, why RewriteTimes cannot work
+// with this store's driver (nil when it can).
+func (s *Store) CanRewriteTimes() error {
+	if d := s.store.GraphDriverName(); d != "overlay" {
+		return fmt.Errorf("rewriting file times needs the overlay storage driver; %s keeps no separate layer diffs (use --storage-driver overlay)", d)
 	}
 	return nil
 }

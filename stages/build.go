@@ -81,6 +81,9 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 		return "", err
 	}
 	defer b.cleanup()
+	if err := b.checkLayerTimes(); err != nil {
+		return "", err
+	}
 	top, cfg, err := b.runStages(ctx)
 	if err != nil {
 		return "", err

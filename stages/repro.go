@@ -59,6 +59,15 @@ func (b *builder) layerTimes() (t *time.Time, force bool) {
 	return nil, false
 }
 
+// checkLayerTimes refuses, before any step runs, rewritten file times
+// that the store's driver cannot give.
+func (b *builder) checkLayerTimes() error {
+	if t, _ := b.layerTimes(); t != nil {
+		return b.store.CanRewriteTimes()
+	}
+	return nil
+}
+
 // timesKey is the part of a filesystem step's cache key that rewritten
 // file times add. BuildKit keeps SOURCE_DATE_EPOCH out of step keys (it
 // rewrites times when it exports), so a new epoch reuses every step; here

@@ -127,8 +127,17 @@ func TestImageFormats(t *testing.T) {
 		s.busybox(t)
 		ctx := s.context(t, map[string]string{"Dockerfile": metadataDockerfile})
 		docker := s.must(t, "bud", "--format", "docker", "-t", "dockerfmt", ctx).id(t)
-		t.Run("stored with a Docker schema 2 manifest", func(t *testing.T) {
+		t.Run("stored with a Docker schema 2 manifest, which skopeo reads from the store", func(t *testing.T) {
 			wantStoredType(t, s, docker, dockerManifest)
+			ref := "containers-storage:[overlay@" + s.root() + "+" + s.runroot() + "]" + docker
+			argv := []string{"skopeo", "inspect", "--raw", ref}
+			if a.viaRunuser { // as the store's owner: root would leave files the user cannot write
+				argv = append([]string{"runuser", "-u", a.name, "--"}, argv...)
+			}
+			out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), dockerManifest) {
+				t.Errorf("skopeo inspect --raw %s: %v\n%s", ref, err, out)
+			}
 		})
 		t.Run("pushed as it is, skopeo reads it with its Docker fields", func(t *testing.T) {
 			dir := filepath.Join(s.scratch(t, "dir"), "img")

@@ -41,7 +41,8 @@ type Options struct {
 	Out, Err          io.Writer
 
 	// Reproducible images, image format, buildah's bud flags and cache
-	// explanations (issue 12, items 8, 9, 11, 12); see repro.go.
+	// explanations (issue 12, items 8, 9, 11, 12): repro.go, budflags.go,
+	// runlimits.go, explain.go.
 	Timestamp        *time.Time        // --timestamp: every `created`, and every new file's mtime (buildah)
 	RewriteTimestamp bool              // clamp new files' mtimes to the SOURCE_DATE_EPOCH build arg (BuildKit)
 	Format           string            // "oci" (default) or "docker"

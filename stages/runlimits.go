@@ -34,6 +34,6 @@ func (l RunLimits) key() []string {
 // noticeLimits says, once, when --memory or --cpu-shares cannot apply.
 func (l RunLimits) noticeLimits() {
 	if l.Limits != (sandbox.Limits{}) && !sandbox.LimitsApply() {
-		logrus.Warnf("--memory and --cpu-shares are not applied: a rootless build's RUN steps cannot use cgroups here (build as root to limit them)")
+		logrus.Warnf("--memory and --cpu-shares are not applied: RUN steps cannot use cgroups here (a rootless build, or a read-only cgroup tree; build as root on the host to limit them)")
 	}
 }

@@ -130,9 +130,15 @@ func TestImageFormats(t *testing.T) {
 		t.Run("stored with a Docker schema 2 manifest, which skopeo reads from the store", func(t *testing.T) {
 			wantStoredType(t, s, docker, dockerManifest)
 			ref := "containers-storage:[overlay@" + s.root() + "+" + s.runroot() + "]" + docker
+			// As the store's owner (root would leave files the user cannot
+			// write); as root in a mount namespace of its own, since the
+			// storage library mounts the overlay directory.
 			argv := []string{"skopeo", "inspect", "--raw", ref}
-			if a.viaRunuser { // as the store's owner: root would leave files the user cannot write
+			switch {
+			case a.viaRunuser:
 				argv = append([]string{"runuser", "-u", a.name, "--"}, argv...)
+			case !a.rootless():
+				argv = append([]string{"unshare", "--mount"}, argv...)
 			}
 			out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
 			if err != nil || !strings.Contains(string(out), dockerManifest) {

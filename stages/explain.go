@@ -18,14 +18,16 @@ import (
 // same parent exists names the inputs that differ. Values are only ever
 // hashed: build args, ENV values and bound files may be secret.
 
-// namedPart is a key part that says what it is: "user=0", "content=…".
-var namedPart = regexp.MustCompile(`^([a-z][a-z-]*)=`)
+// namedPart is a key part that says what it is: "user=0", "content=…",
+// or with a qualifier, "bind /src=…" (a RUN --mount's bound files).
+var namedPart = regexp.MustCompile(`^([a-z][a-z-]*)(?: ([^=]+))?=`)
 
 // partNames are the user-facing names of the named key parts.
 var partNames = map[string]string{
 	"content": "build context content", "from": "source stage or image", "dest": "destination",
 	"chown": "--chown", "chmod": "--chmod", "user": "USER", "workdir": "WORKDIR", "shell": "SHELL",
 	"network": "network", "times": "file times (--timestamp, --rewrite-timestamp)", "hosts": "--add-host, --no-hosts or --ulimit",
+	"bind": "files bound at",
 }
 
 // stepInputs names each part of a step's cache key (see runKey and
@@ -33,31 +35,49 @@ var partNames = map[string]string{
 // input per variable.
 func stepInputs(parts []string) map[string]string {
 	in := map[string]string{}
-	run := len(parts) > 0 && (parts[0] == "RUN" || parts[0] == "WORKDIR")
+	// RUN and WORKDIR keys start with their keyword, COPY's with its text.
+	keyword := len(parts) > 0 && (parts[0] == "RUN" || parts[0] == "WORKDIR")
+	isRun := len(parts) > 0 && parts[0] == "RUN"
 	for i, p := range parts {
 		switch {
-		case run && i == 0:
-		case run && i == 1 || !run && i == 0:
+		case keyword && i == 0:
+		case keyword && i == 1 || !keyword && i == 0:
 			in["instruction"] = hashValue(p)
-		case run && i == 2 && parts[0] == "RUN":
+		case isRun && i == 2:
 			in["heredocs"] = hashValue(p)
-		case run && i == 3 && parts[0] == "RUN":
+		case isRun && i == 3:
 			for _, kv := range strings.Split(p, "\x00") {
 				if k, v, ok := strings.Cut(kv, "="); ok {
 					in["variable "+k] = hashValue(v)
 				}
 			}
-		case namedPart.MatchString(p):
-			name := namedPart.FindStringSubmatch(p)[1]
-			if n, ok := partNames[name]; ok {
-				name = n
-			}
-			in[name] = hashValue(p)
+		case partName(p) != "":
+			in[partName(p)] = hashValue(p)
 		default:
 			in[fmt.Sprintf("input %d", i)] = hashValue(p)
 		}
 	}
 	return in
+}
+
+// partName is the input name of a key part that says what it is, or "".
+// A qualified name ("bind /src") is taken only for known parts: a heredoc's
+// text must not become an input's name.
+func partName(p string) string {
+	m := namedPart.FindStringSubmatch(p)
+	if m == nil {
+		return ""
+	}
+	name, known := partNames[m[1]]
+	switch {
+	case m[2] == "" && !known:
+		return m[1]
+	case m[2] == "":
+		return name
+	case known:
+		return name + " " + m[2]
+	}
+	return ""
 }
 
 func hashValue(v string) string {

@@ -31,7 +31,14 @@ func TestInputDiffSaysWhatChanged(t *testing.T) {
 	if got := inputDiff(now, before); !slices.Equal(got, want) {
 		t.Errorf("inputDiff = %q, want %q", got, want)
 	}
-	copyIn := stepInputs([]string{"COPY a /a", "dest=/a", "chown=", "chmod= extract=false", "content=abc"})
+	bound := stepInputs([]string{"RUN", "make", "", "", "user=", "bind /src=k1", "bind /other=k2"})
+	if _, ok := bound["files bound at /src"]; !ok || len(bound) != 5 {
+		t.Errorf("RUN --mount inputs %v lack one per bound target", bound)
+	}
+	copyIn := stepInputs([]string{"COPY a /a", "dest=/a", "chown=", "chmod= extract=false", "content=abc", "/f", "echo token=x"})
+	if _, ok := copyIn["input 6"]; !ok {
+		t.Errorf("a heredoc's text became an input name: %v", copyIn)
+	}
 	for _, want := range []string{"instruction", "destination", "--chown", "--chmod", "build context content"} {
 		if _, ok := copyIn[want]; !ok {
 			t.Errorf("COPY inputs %v lack %q", copyIn, want)

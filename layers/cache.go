@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -15,9 +16,13 @@ import (
 const cachePrefix = "stagebox-cache-"
 
 // CachedLayer returns the sealed layer recorded for a step's cache key.
-func (s *Store) CachedLayer(key string) (string, bool) {
+func (s *Store) CachedLayer(key string) (string, bool) { return s.CachedLayerSince(key, time.Time{}) }
+
+// CachedLayerSince is CachedLayer for an entry recorded after since (zero:
+// any), for bud --cache-ttl.
+func (s *Store) CachedLayerSince(key string, since time.Time) (string, bool) {
 	l, err := s.store.Layer(cachePrefix + key)
-	if err != nil || l == nil {
+	if err != nil || l == nil || (!since.IsZero() && l.Created.Before(since)) {
 		return "", false
 	}
 	return l.ID, true
@@ -116,6 +121,7 @@ func (s *Store) PruneCache() (int, error) {
 			progress = true
 		}
 		if !progress {
+			s.pruneInputs()
 			return removed, nil
 		}
 	}

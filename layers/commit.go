@@ -11,7 +11,6 @@ import (
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
-	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stagebox/stagebox/unpack"
 	"go.podman.io/image/v5/copy"
@@ -27,7 +26,8 @@ import (
 // Architecture default to now and this machine when unset. The image is
 // stored by ID first and named only once complete, so a failed commit
 // leaves no image and moves no name.
-func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, names []string) (string, error) {
+func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, names []string, opts ...CommitOption) (string, error) {
+	cc := newCommitConfig(opts)
 	normalized, err := normalizeNames(names)
 	if err != nil {
 		return "", err
@@ -36,14 +36,15 @@ func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, name
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
-	if n := nonEmptyHistory(cfg); n != len(chain) {
+	// No history at all is an image built with --omit-history.
+	if n := nonEmptyHistory(cfg); len(cfg.History) > 0 && n != len(chain) {
 		return "", fmt.Errorf("commit: the config's history has %d entries that add a layer, but the image has %d layers", n, len(chain))
 	}
 	commit := s.commitByCopy
 	if sealedChain(chain) {
 		commit = s.commitSealed
 	}
-	id, err := commit(ctx, chain, cfg)
+	id, err := commit(ctx, chain, cfg, cc)
 	if err != nil {
 		return "", err
 	}
@@ -59,14 +60,14 @@ func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, name
 // each layer's diff to new layers in storage. It is for chains with layers
 // storage cannot reproduce as a tar by itself: those of drivers that cannot
 // seal (vfs), and cache entries recorded before layers were sealed.
-func (s *Store) commitByCopy(ctx context.Context, chain []*storage.Layer, cfg ImageSpec) (string, error) {
+func (s *Store) commitByCopy(ctx context.Context, chain []*storage.Layer, cfg ImageSpec, cc commitConfig) (string, error) {
 	tmpDir, err := s.tempDir()
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmpDir)
 
-	img, err := s.assemble(chain, nil, cfg, tmpDir)
+	img, err := s.assemble(chain, nil, cfg, cc, tmpDir)
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
@@ -89,13 +90,9 @@ func (s *Store) commitByCopy(ctx context.Context, chain []*storage.Layer, cfg Im
 // assemble builds the manifest and config for chain, diffing new layers,
 // then remote: registry cache hits stacked on the chain, which stay in the
 // registry (the manifest lists their compressed blobs).
-func (s *Store) assemble(chain []*storage.Layer, remote []*RemoteEntry, cfg ImageSpec, tmpDir string) (*commitImage, error) {
+func (s *Store) assemble(chain []*storage.Layer, remote []*RemoteEntry, cfg ImageSpec, cc commitConfig, tmpDir string) (*commitImage, error) {
 	img := &commitImage{store: s.store, name: "scratch", blobs: map[digest.Digest]layerBlob{}, remote: map[digest.Digest]*RemoteEntry{}}
-	m := ocispec.Manifest{
-		Versioned: specs.Versioned{SchemaVersion: 2},
-		MediaType: ocispec.MediaTypeImageManifest,
-		Layers:    []ocispec.Descriptor{},
-	}
+	descs := []ocispec.Descriptor{}
 	cfg.RootFS = ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{}}
 	for _, l := range chain {
 		d, blob, err := prepareBlob(s.store, l, tmpDir)
@@ -105,12 +102,12 @@ func (s *Store) assemble(chain []*storage.Layer, remote []*RemoteEntry, cfg Imag
 		img.blobs[d] = blob
 		img.name = l.ID
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, d)
-		m.Layers = append(m.Layers, ocispec.Descriptor{MediaType: ocispec.MediaTypeImageLayer, Digest: d, Size: blob.size})
+		descs = append(descs, cc.layerDescriptor(d, blob.size))
 	}
 	for _, e := range remote {
 		img.remote[e.Layer.Digest] = e
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, e.DiffID)
-		m.Layers = append(m.Layers, ocispec.Descriptor{MediaType: e.Layer.MediaType, Digest: e.Layer.Digest, Size: e.Layer.Size})
+		descs = append(descs, cc.remoteDescriptor(e.Layer))
 	}
 	fillDefaults(&cfg)
 	var err error
@@ -118,9 +115,8 @@ func (s *Store) assemble(chain []*storage.Layer, remote []*RemoteEntry, cfg Imag
 		return nil, fmt.Errorf("encoding the image config: %w", err)
 	}
 	img.configDigest = digest.Canonical.FromBytes(img.config)
-	m.Config = ocispec.Descriptor{MediaType: ocispec.MediaTypeImageConfig, Digest: img.configDigest, Size: int64(len(img.config))}
-	if img.manifest, err = json.Marshal(m); err != nil {
-		return nil, fmt.Errorf("encoding the image manifest: %w", err)
+	if img.manifest, img.mimeType, err = cc.manifest(img.config, descs); err != nil {
+		return nil, err
 	}
 	return img, nil
 }

@@ -28,9 +28,9 @@ func sealedChain(chain []*storage.Layer) bool {
 //
 // The ID is the config's digest, so an image that exists under it already
 // has this very config, and with it these layers' diff IDs: it is reused.
-func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg ImageSpec) (string, error) {
+func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg ImageSpec, cc commitConfig) (string, error) {
 	fillDefaults(&cfg) // here too: the image's creation date is the config's
-	img, err := s.assemble(chain, nil, cfg, "")
+	img, err := s.assemble(chain, nil, cfg, cc, "")
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
@@ -49,8 +49,23 @@ func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg Imag
 			{Key: storage.ImageDigestBigDataKey, Data: img.manifest, Digest: manifestDigest},
 		},
 	}
-	if _, err := s.store.CreateImage(id, nil, top, "", opts); err != nil && !errors.Is(err, storage.ErrDuplicateID) {
+	_, err = s.store.CreateImage(id, nil, top, "", opts)
+	if errors.Is(err, storage.ErrDuplicateID) {
+		// The same config committed again, perhaps in the other format or
+		// with other annotations: the new manifest becomes the image's, as
+		// containers/image does when it writes an image that exists.
+		for _, b := range opts.BigData[1:] {
+			if err := s.store.SetImageBigData(id, b.Key, b.Data, manifestDigester); err != nil {
+				return "", fmt.Errorf("commit: updating the manifest of image %s: %w", shortID(id), err)
+			}
+		}
+		err = nil
+	}
+	if err != nil {
 		return "", fmt.Errorf("commit: creating image %s: %w", shortID(id), err)
 	}
 	return id, nil
 }
+
+// manifestDigester digests a manifest the way storage digests big data.
+func manifestDigester(b []byte) (digest.Digest, error) { return digest.Canonical.FromBytes(b), nil }

@@ -196,9 +196,11 @@ func TestCommitRejectsHistoryThatDisagreesWithLayers(t *testing.T) {
 	layer := writeLayer(t, st, "", func(root string) {
 		must(t, os.WriteFile(filepath.Join(root, "f"), nil, 0o644))
 	})
-	_, err := st.Commit(context.Background(), layer, ImageSpec{}, []string{"x"})
+	cfg := ImageSpec{}
+	cfg.History = []ocispec.History{{CreatedBy: "ENV A=1", EmptyLayer: true}}
+	_, err := st.Commit(context.Background(), layer, cfg, []string{"x"})
 	if err == nil || !strings.Contains(err.Error(), "0 entries that add a layer, but the image has 1 layers") {
-		t.Fatalf("Commit with no history = %v, want a history/layer count error", err)
+		t.Fatalf("Commit with history that adds no layer = %v, want a history/layer count error", err)
 	}
 	if imgs, _ := st.Images(); len(imgs) != 0 {
 		t.Errorf("a failed commit left %d images", len(imgs))

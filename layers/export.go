@@ -151,6 +151,6 @@ func (s *Store) prepareImage(topLayer string, remote []*RemoteEntry, cfg ImageSp
 		return nil, "", err
 	}
 	fillDefaults(&cfg)
-	img, err = s.assemble(chain, remote, cfg, tmpDir)
+	img, err = s.assemble(chain, remote, cfg, commitConfig{}, tmpDir)
 	return img, tmpDir, err
 }

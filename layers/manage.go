@@ -49,6 +49,7 @@ func (s *Store) pushRef(ctx context.Context, src types.ImageReference, name, des
 		// A compression asked for applies to every layer, also those that
 		// came compressed another way.
 		opts.ForceCompressionFormat = cfg.compression != nil
+		cfg.manifestFormat(opts)
 		written, err = copyImage(ctx, src, destRef, opts)
 		return err
 	})

@@ -15,10 +15,11 @@ import (
 type PushOption func(*pushConfig) error
 
 type pushConfig struct {
-	compression *compression.Algorithm
-	registry    unpack.RegistryOptions
-	progress    io.Writer
-	digest      *digest.Digest
+	compression  *compression.Algorithm
+	registry     unpack.RegistryOptions
+	progress     io.Writer
+	digest       *digest.Digest
+	manifestType string // push --format: "" keeps the image's own
 }
 
 // WithRegistry reaches the destination registry as o says (TLS,

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	digest "github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/types"
@@ -37,6 +36,7 @@ type commitImage struct {
 	store        storage.Store
 	name         string // for messages: the top layer or the target name
 	manifest     []byte
+	mimeType     string // the manifest's: OCI or Docker schema 2
 	config       []byte
 	configDigest digest.Digest
 	blobs        map[digest.Digest]layerBlob
@@ -95,7 +95,7 @@ func (s *commitSource) GetManifest(_ context.Context, instance *digest.Digest) (
 	if instance != nil {
 		return nil, "", fmt.Errorf("image %s has no manifest list, so no instance %s", s.ref.img.name, instance)
 	}
-	return s.ref.img.manifest, ocispec.MediaTypeImageManifest, nil
+	return s.ref.img.manifest, s.ref.img.mimeType, nil
 }
 
 func (s *commitSource) GetSignatures(context.Context, *digest.Digest) ([][]byte, error) {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
@@ -17,7 +18,8 @@ const hostResolvConf = "/etc/resolv.conf"
 // writeEtcFiles writes the per-run hosts, resolv.conf and hostname into
 // dir. They are bind-mounted over the rootfs's own so a RUN sees a working
 // resolver and its name, and nothing of it lands in the layer.
-func writeEtcFiles(dir, hostname string) (etcFiles, error) {
+// extraHosts are "HOST:IP" entries (bud --add-host) added to hosts.
+func writeEtcFiles(dir, hostname string, extraHosts []string) (etcFiles, error) {
 	resolv, err := os.ReadFile(hostResolvConf)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return etcFiles{}, fmt.Errorf("reading the host's resolver configuration: %w", err)
@@ -28,6 +30,10 @@ func writeEtcFiles(dir, hostname string) (etcFiles, error) {
 		hostname:   filepath.Join(dir, "hostname"),
 	}
 	hosts := "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	for _, h := range extraHosts {
+		name, ip, _ := strings.Cut(h, ":")
+		hosts += ip + "\t" + name + "\n"
+	}
 	for path, content := range map[string][]byte{
 		f.hosts:      []byte(hosts),
 		f.resolvConf: resolv,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 
@@ -38,6 +39,30 @@ type Process struct {
 	Stdin          io.Reader // may be nil
 	Stdout, Stderr io.Writer // may be nil; written as output comes
 	StateDir       string    // private dir for libcontainer state and per-run files; removed after
+
+	// bud's --add-host, --no-hosts, --ulimit, --memory and --cpu-shares
+	// (issue 12, item 11).
+	AddHosts []string // "HOST:IP", added to the generated /etc/hosts
+	NoHosts  bool     // bind no generated /etc/hosts: the rootfs's own is seen
+	Rlimits  []Rlimit
+	Limits   Limits // applied only where LimitsApply
+}
+
+// Rlimit is one resource limit of the process, as setrlimit(2) takes it:
+// Resource is unix.RLIMIT_NOFILE and the like.
+type Rlimit struct {
+	Resource   int
+	Soft, Hard uint64
+}
+
+// rlimits converts p's limits for libcontainer, which sets them on the
+// process as it starts (the container config's are only the defaults).
+func rlimits(p Process) []configs.Rlimit {
+	var out []configs.Rlimit
+	for _, r := range p.Rlimits {
+		out = append(out, configs.Rlimit{Type: r.Resource, Soft: r.Soft, Hard: r.Hard})
+	}
+	return out
 }
 
 // Mount is an extra mount into the rootfs: a bind mount of Source (the
@@ -73,7 +98,7 @@ func Run(ctx context.Context, p Process) (exitStatus int, err error) {
 		return -1, fmt.Errorf("creating the run state directory: %w", err)
 	}
 	defer os.RemoveAll(p.StateDir)
-	files, err := writeEtcFiles(p.StateDir, hostnameOf(p))
+	files, err := writeEtcFiles(p.StateDir, hostnameOf(p), p.AddHosts)
 	if err != nil {
 		return -1, err
 	}
@@ -175,7 +200,7 @@ func run(ctx context.Context, p Process, spec *specs.Spec, h host) (int, error) 
 		Args: p.Args, Env: spec.Process.Env, Cwd: spec.Process.Cwd,
 		UID: int(p.UID), GID: int(p.GID), AdditionalGroups: toInts(p.AdditionalGids),
 		Stdin: stdio.reader(), Stdout: stdio.writer(1), Stderr: stdio.writer(2),
-		Init: true,
+		Init: true, Rlimits: rlimits(p),
 	}
 	err = ctr.Run(proc)
 	stdio.started()

@@ -61,6 +61,8 @@ func buildSpec(p Process, h host, files etcFiles) *specs.Spec {
 	if h.inUserNS {
 		// Cgroups are not ours to write in a user namespace.
 		spec.Linux.Resources = nil
+	} else {
+		spec.Linux.Resources = p.Limits.resources(spec.Linux.Resources)
 	}
 	return spec
 }
@@ -115,6 +117,9 @@ func mounts(p Process, h host, files etcFiles) []specs.Mount {
 	for _, f := range []struct{ dst, src string }{
 		{"/etc/hosts", files.hosts}, {"/etc/resolv.conf", files.resolvConf}, {"/etc/hostname", files.hostname},
 	} {
+		if f.dst == "/etc/hosts" && p.NoHosts {
+			continue
+		}
 		ms = append(ms, bindMount(f.src, f.dst, false))
 	}
 	for _, m := range p.Mounts {

@@ -41,7 +41,8 @@ func (b *buildArgs) unused() []string {
 	defer b.mu.Unlock()
 	var out []string
 	for k := range b.values {
-		if !b.used[k] && !predefinedArgs[k] {
+		// SOURCE_DATE_EPOCH dates the image even when no ARG declares it.
+		if !b.used[k] && !predefinedArgs[k] && k != sourceDateEpochArg {
 			out = append(out, k)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/sirupsen/logrus"
@@ -60,12 +61,29 @@ type Options struct {
 	PushTo      []string
 	PushOptions []layers.PushOption
 	Pushed      *bool
+
+	// Reproducible images, image format, buildah's bud flags and cache
+	// explanations (issue 12, items 8, 9, 11, 12): repro.go, budflags.go,
+	// runlimits.go, explain.go.
+	Timestamp        *time.Time        // --timestamp: every `created`, and every new file's mtime (buildah)
+	RewriteTimestamp bool              // clamp new files' mtimes to the SOURCE_DATE_EPOCH build arg (BuildKit)
+	Format           string            // "oci" (default) or "docker"
+	Annotations      map[string]string // manifest annotations (OCI format)
+	UnsetEnv         []string          // removed from the committed config's Env
+	UnsetLabels      []string          // removed from the committed config's Labels
+	OmitHistory      bool              // commit no history entries
+	CacheTTL         time.Duration     // > 0: cache entries recorded longer ago are not used
+	ExplainCache     bool              // say which input of a step changed when it missed
+	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	o = withDefaults(o)
+	if err := checkRepro(&o); err != nil {
+		return "", err
+	}
 	if err := checkContext(o.ContextDir); err != nil {
 		return "", err
 	}
@@ -80,11 +98,15 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	for _, w := range plan.Warnings {
 		warn(o.Err, "%s", w)
 	}
+	o.RunLimits.noticeLimits()
 	b, err := newBuilder(ctx, st, o, plan, path)
 	if err != nil {
 		return "", err
 	}
 	defer b.cleanup()
+	if err := b.checkLayerTimes(); err != nil {
+		return "", err
+	}
 	target, err := b.runStages(ctx)
 	if err != nil {
 		return "", err
@@ -174,6 +196,7 @@ func (b *builder) finish(ctx context.Context, target *stageResult) (string, erro
 	}
 	now := b.now()
 	cfg.Created = &now
+	b.finishConfig(&cfg)
 	if len(b.opts.PushTo) > 0 && (len(target.pending) > 0 || target.base != nil) && b.opts.Output == nil {
 		return b.pushCached(ctx, target, cfg)
 	}
@@ -199,7 +222,7 @@ func (b *builder) finish(ctx context.Context, target *stageResult) (string, erro
 // commit writes the target stage as an image with every tag.
 func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
 	b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
-	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags)
+	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags, b.commitOptions()...)
 	if err != nil {
 		return "", &Error{File: b.plan.File, Err: fmt.Errorf("commit: %w", err)}
 	}

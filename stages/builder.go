@@ -27,7 +27,8 @@ type builder struct {
 	order   []*Stage
 	results map[*Stage]*stageResult
 	ignore  []string
-	runDir  string // per-build scratch space under the store's run root
+	runDir  string     // per-build scratch space under the store's run root
+	epoch   *time.Time // the SOURCE_DATE_EPOCH build arg, if given
 
 	contexts map[string]*namedContext // --build-context, by contextKey
 
@@ -82,6 +83,9 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	}
 	o.ContextDir = abs
 	b := &builder{store: st, opts: o, plan: plan, args: newBuildArgs(o.BuildArgs), results: map[*Stage]*stageResult{}, out: &lockedWriter{w: o.Out}}
+	if b.epoch, err = sourceDateEpoch(o.BuildArgs); err != nil {
+		return nil, err
+	}
 	if err := b.openCaches(); err != nil {
 		return nil, err
 	}
@@ -179,8 +183,17 @@ func (b *builder) progress(format string, a ...any) {
 	fmt.Fprintf(b.out, format+"\n", a...)
 }
 
-// now is the build's clock; one place so --timestamp can pin it later.
-func (b *builder) now() time.Time { return time.Now().UTC() }
+// now is the build's clock: every `created` it writes, pinned by
+// --timestamp or SOURCE_DATE_EPOCH for reproducible images.
+func (b *builder) now() time.Time {
+	if b.opts.Timestamp != nil {
+		return b.opts.Timestamp.UTC()
+	}
+	if b.epoch != nil {
+		return b.epoch.UTC()
+	}
+	return time.Now().UTC()
+}
 
 // lockedWriter keeps concurrent stages' lines whole.
 type lockedWriter struct {

@@ -23,8 +23,9 @@ func chainKey(parent string, parts ...string) string {
 // runKey is what decides a RUN's result besides its parent layer.
 func (st *stageState) runKey(cmdText string, files []string, network string) []string {
 	c := st.cfg.Config
-	return []string{"RUN", cmdText, strings.Join(files, "\x00"), strings.Join(st.args.runEnv(c.Env), "\x00"),
-		"user=" + c.User, "workdir=" + c.WorkingDir, "shell=" + strings.Join(c.Shell, "\x00"), "network=" + network}
+	return append([]string{"RUN", cmdText, strings.Join(files, "\x00"), strings.Join(st.args.runEnv(c.Env), "\x00"),
+		"user=" + c.User, "workdir=" + c.WorkingDir, "shell=" + strings.Join(c.Shell, "\x00"), "network=" + network},
+		st.b.opts.RunLimits.key()...)
 }
 
 // cached reuses the sealed layer of an earlier identical step, unless
@@ -33,7 +34,7 @@ func (st *stageState) cached(key string) bool {
 	if st.b.opts.NoCache {
 		return false
 	}
-	if id, ok := st.b.store.CachedLayer(key); ok {
+	if id, ok := st.b.store.CachedLayerSince(key, st.b.cacheSince()); ok {
 		st.b.progress("--> Using cache %.12s", id)
 		// A local entry stands on the whole chain below it.
 		st.top, st.key, st.pending, st.base = id, key, nil, nil

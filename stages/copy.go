@@ -147,6 +147,7 @@ func (st *stageState) copyStep(ctx context.Context, cmd instructions.Command, sd
 	if err != nil {
 		return err
 	}
+	st.detail = st.sourceDetail(ctx, spec, src.fromContext)
 	fill := func(root string, owner *unpack.Owner) (bool, error) {
 		spec.DstRoot, spec.Chown = root, owner
 		if src.open != nil {

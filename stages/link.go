@@ -24,6 +24,7 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 	if owner != nil {
 		keyParts = append(keyParts, fmt.Sprintf("owner=%d:%d", owner.UID, owner.GID))
 	}
+	keyParts = append(keyParts, st.b.timesKey()...)
 	linkKey := chainKey("link", keyParts...)
 	stackKey := chainKey(st.key, "link", linkKey)
 	parent := st.key
@@ -39,7 +40,7 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 	}
 	layer, ok := "", false
 	if !st.b.opts.NoCache {
-		layer, ok = st.b.store.CachedLayer(linkKey)
+		layer, ok = st.b.store.CachedLayerSince(linkKey, st.b.cacheSince())
 	}
 	if ok { // the step on another base: its layer, stacked again
 		st.b.progress("--> Using cache %.12s", layer)
@@ -98,6 +99,9 @@ func (st *stageState) linkLayer(key string, owner *unpack.Owner, fill func(strin
 	if uerr := st.b.store.Unmount(id); err == nil && uerr != nil {
 		err = uerr
 	}
+	if err == nil && changed {
+		err = st.b.rewriteTimes(id)
+	}
 	if err != nil || !changed {
 		return "", false, err
 	}
@@ -120,8 +124,10 @@ func (st *stageState) cacheOptions(seal bool) []layers.CacheOption {
 	if !seal && !st.b.committed[st.stage] {
 		opts = append(opts, layers.NotForCommit()) // sealing it would read it all for nothing
 	}
-	if st.b.opts.NoCache {
-		opts = append(opts, layers.TakeOver()) // use the fresh result, not the old entry
+	if st.b.opts.NoCache || st.b.opts.CacheTTL > 0 {
+		// Use the fresh result, not the old entry (--cache-ttl: one too
+		// old to use, which the next build must not find either).
+		opts = append(opts, layers.TakeOver())
 	}
 	return opts
 }

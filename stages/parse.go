@@ -81,6 +81,9 @@ func ParseDockerfile(file string, content []byte) (*Plan, error) {
 		return nil, &Error{File: file, Err: fmt.Errorf("no FROM instruction: a Dockerfile must start a stage with FROM")}
 	}
 	p := &Plan{File: file, Escape: res.EscapeToken, MetaArgs: metaArgs}
+	if err := p.readDirectives(content); err != nil {
+		return nil, err
+	}
 	for i := range stages {
 		s := stages[i]
 		for _, c := range s.Commands {

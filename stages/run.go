@@ -91,6 +91,7 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 		p.Stdout, p.Stderr = w, w
 	}
 	p.Network, p.Mounts, p.StateDir = network, append(heredocs, rm.mounts...), stateDir
+	st.b.opts.RunLimits.apply(&p)
 	status, err := sandbox.Run(ctx, p)
 	if err != nil {
 		return err

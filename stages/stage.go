@@ -9,6 +9,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
 )
 
@@ -28,9 +29,10 @@ type stageState struct {
 	steps  int
 
 	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
-	ctx     context.Context       // the build's, for downloads a step triggers
-	pending []*layers.RemoteEntry // registry cache hits stacked on top, not downloaded yet
-	base    *lazyBase             // a base image left in its registry; top is "" until it is pulled
+	ctx     context.Context          // the build's, for downloads a step triggers
+	pending []*layers.RemoteEntry    // registry cache hits stacked on top, not downloaded yet
+	base    *lazyBase                // a base image left in its registry; top is "" until it is pulled
+	detail  func() map[string]string // finer inputs of the next step, asked only on a miss (explain.go)
 }
 
 func (b *builder) runStage(ctx context.Context, s *Stage) error {
@@ -208,9 +210,11 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 // fsStepText is fsStep for a step that is not an instruction (a named
 // build context's files); text is its history entry.
 func (st *stageState) fsStepText(text string, keyParts []string, fn func(root string) (changed bool, err error)) error {
+	keyParts = append(keyParts, st.b.timesKey()...)
 	parent := st.key
 	key := chainKey(parent, keyParts...)
 	if st.cached(key) {
+		st.detail = nil
 		st.addHistoryText(text, false)
 		if len(st.pending) == 0 {
 			st.share(st.top, key, parent)
@@ -220,6 +224,8 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	if err := st.materialize(); err != nil {
 		return err
 	}
+	inputs := st.missInputs(keyParts)
+	st.explainMiss(parent, inputs)
 	id, err := st.b.store.NewLayer(st.top)
 	if err != nil {
 		return err
@@ -233,6 +239,9 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	if uerr := st.b.store.Unmount(id); err == nil && uerr != nil {
 		err = uerr
 	}
+	if err == nil && changed {
+		err = st.b.rewriteTimes(id)
+	}
 	if err != nil {
 		return err
 	}
@@ -243,6 +252,9 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	entry, err := st.b.store.RecordCache(id, key, st.cacheOptions(false)...)
 	if err != nil {
 		return err
+	}
+	if err := st.b.store.RecordInputs(parent, key, inputs); err != nil {
+		logrus.Debugf("%v", err) // only --explain-cache would miss it
 	}
 	if entry == id {
 		st.b.keep(id)

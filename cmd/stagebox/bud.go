@@ -29,11 +29,10 @@ func budCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "label", Usage: "KEY=VALUE label for the image (repeatable)"},
 			&cli.StringFlag{Name: "iidfile", Usage: "write the image ID to this file"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image ID"},
-			&cli.StringFlag{Name: "format", Value: "oci", Usage: "image format: oci"},
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags())...),
+		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags())...),
 		Action: bud,
 	}
 }
@@ -89,9 +88,6 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if o.Pull, err = unpack.ParsePullPolicy(c.String("pull")); err != nil {
 		return o, err
 	}
-	if f := c.String("format"); f != "oci" {
-		return o, fmt.Errorf("--format %q: only oci is supported", f)
-	}
 	switch o.Network = c.String("network"); o.Network {
 	case "host", "none":
 	default:
@@ -112,7 +108,10 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if err := budRegistry(c, &o); err != nil {
 		return o, err
 	}
-	return o, regcacheOptions(c, &o)
+	if err := regcacheOptions(c, &o); err != nil {
+		return o, err
+	}
+	return o, applyReproFlags(c, &o)
 }
 
 // keyValues parses KEY=VALUE flags; with fromEnv a bare KEY takes its value

@@ -70,7 +70,7 @@ func pushCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
 				Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
-		}, pushFlags()...),
+		}, append(pushFlags(), pushFormatFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
@@ -86,12 +86,16 @@ func pushCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			format, err := pushFormat(c)
+			if err != nil {
+				return err
+			}
 			st, err := openStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Shutdown()
-			return pushImage(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")))
+			return pushImage(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
 		},
 	}
 }

@@ -39,7 +39,7 @@ func TestMetadataInstructions(t *testing.T) {
 	runScenarios(t, []scenario{{
 		name:       "every metadata instruction lands in the config",
 		dockerfile: metadataDockerfile,
-		args:       []string{"--label", "from.flag=yes"},
+		args:       []string{"--label", "from.flag=yes", "--identity-label=false"},
 		check: func(t *testing.T, b built) {
 			c := b.img.Config.Config
 			wantEnv(t, b, "A=1")

@@ -92,7 +92,7 @@ func setUp() error {
 		{"static stagebox binary", buildBinary},
 		{"busybox fixture", func() error { return fixtures.Busybox(filepath.Join(fixturesDir, "busybox")) }},
 		{"Go toolchain fixture", func() error { return fixtures.GoToolchain(filepath.Join(fixturesDir, "golang")) }},
-		{"test images", func() error { return makeImages(docker, workDir) }},
+		{"test images", func() error { return makeImages(docker) }},
 	}
 	for _, s := range steps {
 		start := time.Now()

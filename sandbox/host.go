@@ -29,7 +29,10 @@ func currentHost(p Process) (host, error) {
 			return host{}, unmappedError("gid", g)
 		}
 	}
+	s := current()
 	return host{
+		sharedProc:  s.Isolation.SharedProc,
+		noPivot:     s.NoPivot,
 		inUserNS:    unshare.IsRootless(),
 		ttyMapped:   mapped(gids, 5),
 		recursiveRO: recursiveROSupported(),

@@ -25,6 +25,9 @@ type problem struct {
 }
 
 func (p problem) String() string {
+	if p.fix == "" {
+		return p.cause // the cause already says how to fix it
+	}
 	return p.cause + "; fix: " + p.fix
 }
 

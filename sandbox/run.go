@@ -63,6 +63,9 @@ func Run(ctx context.Context, p Process) (exitStatus int, err error) {
 		return -1, fmt.Errorf("creating the run state directory: %w", err)
 	}
 	defer os.RemoveAll(p.StateDir)
+	if s := current(); s.Isolation.Tier == TierProot {
+		return runProot(ctx, p, s.Proot)
+	}
 	files, err := writeEtcFiles(p.StateDir, hostnameOf(p))
 	if err != nil {
 		return -1, err
@@ -99,7 +102,7 @@ func validate(p Process) error {
 		return errors.New("sandbox: no state directory given")
 	case p.Network != "" && p.Network != "host" && p.Network != "none":
 		return fmt.Errorf("unknown network mode %q: use host or none", p.Network)
-	case os.Geteuid() != 0:
+	case os.Geteuid() != 0 && !IsProot():
 		return fmt.Errorf("sandbox: RUN needs root or stagebox's user namespace, but this process runs as uid %d: call EnterUserNamespace first", os.Geteuid())
 	}
 	return nil

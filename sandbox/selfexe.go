@@ -33,7 +33,7 @@ const sealedExeEnv = "_STAGEBOX_SEALED_EXE"
 // new image (same pid, namespaces, arguments and environment). It does
 // nothing when the overlay works, and a failure only costs the copies.
 func SealSelfExe(stateDir string) {
-	if os.Getenv(sealedExeEnv) != "" || exeseal.IsSelfExeCloned() {
+	if os.Getenv(sealedExeEnv) != "" || IsProot() || exeseal.IsSelfExeCloned() {
 		return
 	}
 	exe, err := probeExeSeal(stateDir)
@@ -43,12 +43,46 @@ func SealSelfExe(stateDir string) {
 	}
 	defer exe.Close()
 	if !exeseal.IsCloned(exe) {
-		return // the overlay view worked: libcontainer's own per-RUN view is cheap
+		if sameFile(exe) {
+			return // the overlay view worked: libcontainer's own per-RUN view is cheap
+		}
+		// The binary is a single-file bind mount: an overlay of its
+		// directory shows the file underneath (often empty), and every
+		// RUN's init would fail with "exec format error". Copy it once.
+		exe.Close()
+		if exe, err = cloneSelf(stateDir); err != nil {
+			logrus.Warnf("copying this binary for RUN steps: %v", err)
+			return
+		}
 	}
 	os.Setenv(sealedExeEnv, "1")
 	path := fmt.Sprintf("/proc/self/fd/%d", exe.Fd())
 	err = unix.Exec(path, os.Args, os.Environ())
 	logrus.Debugf("re-executing from a sealed copy of this binary: %v", err)
+}
+
+// sameFile reports whether the overlay view shows this very binary: same
+// size and modification time as /proc/self/exe (overlay renumbers inodes).
+func sameFile(view *os.File) bool {
+	var a, b unix.Stat_t
+	if unix.Fstat(int(view.Fd()), &a) != nil || unix.Stat("/proc/self/exe", &b) != nil {
+		return false
+	}
+	return a.Size == b.Size && a.Mtim == b.Mtim
+}
+
+// cloneSelf copies /proc/self/exe into a sealed memfd.
+func cloneSelf(stateDir string) (*os.File, error) {
+	self, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, err
+	}
+	defer self.Close()
+	fi, err := self.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return exeseal.CloneBinary(self, fi.Size(), "/proc/self/exe", stateDir)
 }
 
 // probeExeSeal seals this binary as libcontainer does for a RUN whose

@@ -29,13 +29,43 @@ const chownTolerantEnv = "STAGEBOX_CHOWN_TOLERANT"
 // instead fail looking for it. It does not return: it exits with the
 // child's status.
 func reexecSingleID(p problem) error {
+	one := func(id int) []specs.LinuxIDMapping {
+		return []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(id), Size: 1}}
+	}
+	return reexecInUserNS(one(os.Getuid()), one(os.Getgid()), false, singleIDCauseEnv+"="+p.String())
+}
+
+// reexecKeepingRootIDs is how root without CAP_SYS_ADMIN (root in a
+// default container) gets the mount namespaces RUN needs: a user namespace
+// mapping every id this namespace has to itself, as containers/storage's
+// re-exec does for root, in which it holds every capability.
+func reexecKeepingRootIDs() error {
+	uids, gids, err := unshare.GetHostIDMappings("")
+	if err != nil {
+		return fmt.Errorf("reading this process's id mappings: %w", err)
+	}
+	return reexecInUserNS(identity(uids), identity(gids), true)
+}
+
+// identity maps each id of m (as seen here) to itself.
+func identity(m []specs.LinuxIDMapping) []specs.LinuxIDMapping {
+	out := make([]specs.LinuxIDMapping, len(m))
+	for i, r := range m {
+		out[i] = specs.LinuxIDMapping{ContainerID: r.ContainerID, HostID: r.ContainerID, Size: r.Size}
+	}
+	return out
+}
+
+// reexecInUserNS re-runs this command in new user and mount namespaces
+// with the given maps, written by this process itself (no newuidmap). It
+// does not return: it exits with the child's status.
+func reexecInUserNS(uids, gids []specs.LinuxIDMapping, setgroups bool, env ...string) error {
 	cmd := unshare.Command(append([]string{os.Args[0] + "-in-a-user-namespace"}, os.Args[1:]...)...)
-	cmd.Env = markParent(append(os.Environ(), unshare.UsernsEnvName+"=1", singleIDCauseEnv+"="+p.String()))
+	cmd.Env = markParent(append(append(os.Environ(), unshare.UsernsEnvName+"=1"), env...))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.UnshareFlags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS
-	cmd.UidMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Getuid()), Size: 1}}
-	cmd.GidMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Getgid()), Size: 1}}
-	cmd.GidMappingsEnableSetgroups = false
+	cmd.UidMappings, cmd.GidMappings = uids, gids
+	cmd.GidMappingsEnableSetgroups = setgroups
 	if cmd.Cmd.SysProcAttr == nil {
 		cmd.Cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}

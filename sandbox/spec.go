@@ -26,6 +26,10 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // whether the kernel can make a bind mount read-only recursively
 // (mount_setattr, Linux 5.12).
 type host struct {
+	// sharedProc: a fresh procfs is refused (masked /proc), so RUN binds
+	// the existing one and gets no PID namespace; noPivot: pivot_root is
+	// refused, so the root is entered with MS_MOVE and chroot.
+	sharedProc, noPivot bool
 	inUserNS    bool
 	ttyMapped   bool
 	recursiveRO bool
@@ -52,7 +56,7 @@ func buildSpec(p Process, h host, files etcFiles) *specs.Spec {
 		},
 	}
 	spec.Linux.MaskedPaths = append(spec.Linux.MaskedPaths, "/sys/devices/virtual/powercap")
-	spec.Linux.Namespaces = namespaces(p.Network)
+	spec.Linux.Namespaces = namespaces(p.Network, h.sharedProc)
 	spec.Mounts = mounts(p, h, files)
 	if h.inUserNS {
 		// Cgroups are not ours to write in a user namespace.
@@ -79,13 +83,14 @@ func libcontainerConfig(spec *specs.Spec, id string, h host) (*configs.Config, e
 		cfg.Cgroups.Resources.Devices = nil
 	}
 	cfg.ParentDeathSignal = int(unix.SIGKILL)
+	cfg.NoPivotRoot = h.noPivot
 	return cfg, nil
 }
 
-func namespaces(network string) []specs.LinuxNamespace {
-	ns := []specs.LinuxNamespace{
-		{Type: specs.MountNamespace}, {Type: specs.PIDNamespace},
-		{Type: specs.IPCNamespace}, {Type: specs.UTSNamespace},
+func namespaces(network string, sharedProc bool) []specs.LinuxNamespace {
+	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}}
+	if !sharedProc {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
 	}
 	if network == "none" {
 		// libcontainer brings up loopback for a private network namespace.
@@ -100,7 +105,7 @@ func mounts(p Process, h host, files etcFiles) []specs.Mount {
 		ptsOpts = append(ptsOpts, "gid=5")
 	}
 	ms := []specs.Mount{
-		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		procMount(h),
 		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
 		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: ptsOpts},
 		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
@@ -118,6 +123,24 @@ func mounts(p Process, h host, files etcFiles) []specs.Mount {
 	return ms
 }
 
+// procMount is a fresh procfs, or where masked /proc paths forbid one
+// (the kernel refuses a procfs less masked than the container's), the
+// existing /proc bound recursively, read-only where the kernel can.
+func procMount(h host) specs.Mount {
+	if !h.sharedProc {
+		return specs.Mount{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}}
+	}
+	return specs.Mount{Destination: "/proc", Type: "bind", Source: "/proc", Options: []string{"rbind", "nosuid", "noexec", "nodev", roOption(h)}}
+}
+
+// roOption makes a bind read-only, recursively where mount_setattr exists.
+func roOption(h host) string {
+	if h.recursiveRO {
+		return "rro"
+	}
+	return "ro" // only the top mount; the best an old kernel can do
+}
+
 // sysMount: the kernel refuses a fresh sysfs in a user namespace that has no
 // network namespace of its own, so rootless RUNs sharing the host network
 // get a recursive read-only bind of the host's /sys instead. As real root a
@@ -126,12 +149,8 @@ func mounts(p Process, h host, files etcFiles) []specs.Mount {
 // step has no use for it.
 func sysMount(network string, h host) specs.Mount {
 	if h.inUserNS && network != "none" {
-		ro := "ro" // only the top mount; the best an old kernel can do
-		if h.recursiveRO {
-			ro = "rro"
-		}
 		return specs.Mount{Destination: "/sys", Type: "bind", Source: "/sys",
-			Options: []string{"rbind", "nosuid", "noexec", "nodev", ro}}
+			Options: []string{"rbind", "nosuid", "noexec", "nodev", roOption(h)}}
 	}
 	return specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs",
 		Options: []string{"nosuid", "noexec", "nodev", "ro"}}

@@ -31,8 +31,16 @@ func EnterUserNamespace() error {
 		enterChild(os.Stderr)
 		return nil
 	}
-	if os.Geteuid() == 0 {
+	s := current()
+	switch {
+	case s.Isolation.Tier == TierProot:
+		return enterProot()
+	case s.KeepRoot:
+		return reexecKeepingRootIDs()
+	case os.Geteuid() == 0:
 		return reexecInMountNamespace()
+	case s.MapIssue != "":
+		return reexecSingleID(problem{cause: s.MapIssue})
 	}
 	me, err := user.Current()
 	if err != nil {

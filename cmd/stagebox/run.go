@@ -44,7 +44,7 @@ func runImage(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(c)
+	st, err := openStoreToBuild(c)
 	if err != nil {
 		return err
 	}

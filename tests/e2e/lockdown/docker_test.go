@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // daemonsDir holds the data root, exec root, pid file and socket of each
@@ -81,7 +82,7 @@ func (d *daemon) stop() {
 	}
 	// dockerd removes its pid file last, once its containers are down.
 	for syscall.Kill(pid, 0) == nil {
-		exec.Command("sleep", "0.2").Run()
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -51,10 +51,18 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "lockdown:", err)
 		return 1
 	}
-	if docker != nil {
-		defer docker.stop()
-	}
+	defer stopDaemons()
 	return m.Run()
+}
+
+// stopDaemons stops the daemons the suite started (the remapped one is
+// started by the first test that needs it).
+func stopDaemons() {
+	for _, d := range []*daemon{remap, docker} {
+		if d != nil {
+			d.stop()
+		}
+	}
 }
 
 // tmpParent: as root, /tmp rather than $TMPDIR, which may sit in a

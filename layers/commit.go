@@ -182,7 +182,7 @@ func copyImage(ctx context.Context, src, dest types.ImageReference, destCtx *typ
 		return err
 	}
 	defer pc.Destroy()
-	opts := &copy.Options{DestinationCtx: destCtx}
+	opts := &copy.Options{SourceCtx: unpack.WithTempDir(nil), DestinationCtx: unpack.WithTempDir(destCtx)}
 	opts.ForceCompressionFormat = destCtx != nil && destCtx.CompressionFormat != nil
 	_, err = copy.Image(ctx, pc, dest, src, opts)
 	return err

@@ -137,5 +137,5 @@ func diffLayer(st storage.Store, layerID string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the changes in layer %s: %w", shortID(layerID), err)
 	}
-	return rc, nil
+	return recordedOwners(rc), nil
 }

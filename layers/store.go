@@ -52,6 +52,9 @@ func Open(o Options) (*Store, error) {
 		// other ids must unpack as ours, as COPY's files do.
 		opts.GraphDriverOptions = append(opts.GraphDriverOptions, "overlay.ignore_chown_errors=true", "vfs.ignore_chown_errors=true")
 	}
+	if err := callerAsRoot(&opts); err != nil {
+		return nil, err
+	}
 	if o.Driver != "" {
 		opts.GraphDriverName = o.Driver
 	}
@@ -124,4 +127,18 @@ func (s *Store) Shutdown() {
 	if _, err := s.store.Shutdown(false); err != nil {
 		logrus.Debugf("shutting down storage: %v", err)
 	}
+}
+
+// GraphRoot is where Open would put the store: root when given, else
+// containers-storage's default for this user (storage.conf, rootless
+// paths). The isolation probes look at that filesystem before it opens.
+func GraphRoot(root string) (string, error) {
+	if root != "" {
+		return root, nil
+	}
+	opts, err := storage.DefaultStoreOptions()
+	if err != nil {
+		return "", fmt.Errorf("reading containers-storage defaults (storage.conf): %w", err)
+	}
+	return opts.GraphRoot, nil
 }

@@ -32,7 +32,9 @@ func decide(f facts, mode string) (*state, error) {
 		if t == tier {
 			break
 		}
-		s.Isolation.Unavailable[t] = why[t]
+		if why[t] != "" {
+			s.Isolation.Unavailable[t] = why[t]
+		}
 	}
 	switch tier {
 	case TierOCI:

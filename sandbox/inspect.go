@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage/pkg/unshare"
-	"golang.org/x/sys/unix"
 )
 
 // Host describes the rootless situation for `stagebox info` and error hints.
@@ -35,8 +33,9 @@ type Host struct {
 
 // Inspect describes the host as seen from this process: who runs stagebox,
 // its id mappings and subordinate ranges, and every problem found, each
-// with its cause and fix.
-func Inspect() Host {
+// with its cause and fix. nativeOverlay is whether the store mounts its
+// layers with native overlay (probed by layers at the store's own path).
+func Inspect(nativeOverlay bool) Host {
 	h := Host{UID: unshare.GetRootlessUID(), GID: unshare.GetRootlessGID()}
 	h.Rootless = h.UID != 0
 	h.User = strconv.Itoa(h.UID)
@@ -59,12 +58,7 @@ func Inspect() Host {
 			h.Problems = append(h.Problems, p.String())
 		}
 	}
-	if err := probeOverlay(); err != nil {
-		h.Problems = append(h.Problems, fmt.Sprintf(
-			"native overlay mounts fail here (%v), so builds fall back to fuse-overlayfs if configured, else the slow vfs driver; fix: use a kernel >= 5.13 for rootless overlay, or install fuse-overlayfs", err))
-	} else {
-		h.NativeOverlay = true
-	}
+	h.NativeOverlay = nativeOverlay
 	h.inspectFuse()
 	h.inspectRuntimeDir()
 	return h
@@ -75,12 +69,9 @@ func Inspect() Host {
 func (h *Host) inspectFuse() {
 	_, err := os.Stat("/dev/fuse")
 	h.FuseDevice = err == nil
-	switch {
-	case h.FuseDevice:
-	case h.NativeOverlay:
+	// Without native overlay the fuse-missing cause says what to do.
+	if !h.FuseDevice && h.NativeOverlay {
 		h.Notices = append(h.Notices, "/dev/fuse is absent, so fuse-overlayfs could not work here; nothing to do while native overlay works")
-	default:
-		h.Problems = append(h.Problems, "/dev/fuse is absent, so fuse-overlayfs cannot replace the failing native overlay and builds use vfs; fix: load the fuse module (modprobe fuse) or pass the device to this container (--device /dev/fuse)")
 	}
 }
 
@@ -103,26 +94,4 @@ func formatRanges(m []specs.LinuxIDMapping) string {
 		parts = append(parts, fmt.Sprintf("%d:%d", r.HostID, r.Size))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// probeOverlay mounts a tiny overlay in a temporary directory and unmounts
-// it again. It needs CAP_SYS_ADMIN in this mount namespace's user
-// namespace, i.e. it must run after EnterUserNamespace.
-func probeOverlay() error {
-	dir, err := os.MkdirTemp("", "stagebox-overlay-probe-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	for _, d := range []string{"lower", "upper", "work", "merged"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
-			return err
-		}
-	}
-	opts := fmt.Sprintf("lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work", dir, dir, dir)
-	merged := filepath.Join(dir, "merged")
-	if err := unix.Mount("overlay", merged, "overlay", 0, opts); err != nil {
-		return fmt.Errorf("mount -t overlay: %w", err)
-	}
-	return unix.Unmount(merged, unix.MNT_DETACH)
 }

@@ -36,25 +36,32 @@ func enterProot() error {
 	return nil
 }
 
+// refuseForProot fails what proot cannot do, before anything runs.
+func refuseForProot(p Process, proot string) error {
+	if p.Network == "none" {
+		return errors.New("--network none cannot be enforced under proot (no network namespace is allowed here): drop --network none, or build where user namespaces work (see stagebox info)")
+	}
+	if proot == "" {
+		return errors.New("proot is not installed (not on PATH nor next to stagebox): apt-get install proot")
+	}
+	return nil
+}
+
+// prootTargets are the paths proot binds over in the rootfs.
+func prootTargets(p Process) []string {
+	t := []string{"/proc", "/dev", "/sys", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname"}
+	for _, m := range p.Mounts {
+		t = append(t, m.Destination)
+	}
+	return t
+}
+
 // runProot runs p through proot: ptrace path translation into p.Rootfs,
 // with /proc, /dev and /sys bound from the host and the per-run hosts,
 // resolv.conf and hostname files bound over the rootfs's own.
-func runProot(ctx context.Context, p Process, proot string) (int, error) {
-	if p.Network == "none" {
-		return -1, errors.New("--network none cannot be enforced under proot (no network namespace is allowed here): drop --network none, or build where user namespaces work (see stagebox info)")
-	}
-	if proot == "" {
-		return -1, errors.New("proot is not installed (not on PATH nor next to stagebox): apt-get install proot")
-	}
-	files, err := writeEtcFiles(p.StateDir, hostnameOf(p))
-	if err != nil {
-		return -1, err
-	}
+func runProot(ctx context.Context, p Process, proot string, files etcFiles) (int, error) {
 	args, err := prootArgs(p, files)
 	if err != nil {
-		return -1, err
-	}
-	if err := ensureCwd(p.Rootfs, cwdOf(p), p.UID, p.GID); err != nil {
 		return -1, err
 	}
 	cmd := exec.Command(proot, args...)

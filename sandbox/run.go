@@ -63,21 +63,39 @@ func Run(ctx context.Context, p Process) (exitStatus int, err error) {
 		return -1, fmt.Errorf("creating the run state directory: %w", err)
 	}
 	defer os.RemoveAll(p.StateDir)
-	if s := current(); s.Isolation.Tier == TierProot {
-		return runProot(ctx, p, s.Proot)
-	}
 	files, err := writeEtcFiles(p.StateDir, hostnameOf(p))
 	if err != nil {
 		return -1, err
+	}
+	s := current()
+	if s.Isolation.Tier == TierProot {
+		if err := refuseForProot(p, s.Proot); err != nil {
+			return -1, err
+		}
+		return withTraces(p, prootTargets(p), func() (int, error) {
+			return runProot(ctx, p, s.Proot, files)
+		})
 	}
 	h, err := currentHost(p)
 	if err != nil {
 		return -1, err
 	}
 	spec := buildSpec(p, h, files)
-	tr := traces{rootfs: p.Rootfs}
+	var targets []string
 	for _, m := range spec.Mounts {
-		if err := tr.recordMissing(m.Destination); err != nil {
+		targets = append(targets, m.Destination)
+	}
+	return withTraces(p, targets, func() (int, error) {
+		return run(ctx, p, spec, h)
+	})
+}
+
+// withTraces creates the working directory, runs fn, and removes the mount
+// targets that did not exist in the rootfs before (see traces).
+func withTraces(p Process, targets []string, fn func() (int, error)) (exitStatus int, err error) {
+	tr := traces{rootfs: p.Rootfs}
+	for _, t := range targets {
+		if err := tr.recordMissing(t); err != nil {
 			return -1, err
 		}
 	}
@@ -86,10 +104,10 @@ func Run(ctx context.Context, p Process) (exitStatus int, err error) {
 			exitStatus, err = -1, cerr
 		}
 	}()
-	if err := ensureCwd(p.Rootfs, spec.Process.Cwd, p.UID, p.GID); err != nil {
+	if err := ensureCwd(p.Rootfs, cwdOf(p), p.UID, p.GID); err != nil {
 		return -1, err
 	}
-	return run(ctx, p, spec, h)
+	return fn()
 }
 
 func validate(p Process) error {

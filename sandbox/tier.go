@@ -125,7 +125,7 @@ func current() *state {
 
 // Causes lists what the probes found wrong, each with its fix.
 func Causes() []Cause {
-	return append([]Cause(nil), current().Causes...)
+	return append([]Cause{}, current().Causes...)
 }
 
 // Announce completes the isolation line with the storage the build uses
@@ -155,6 +155,8 @@ func lineFor(s *state) string {
 	switch {
 	case s.Isolation.Tier == TierOCI:
 		return "isolation: root, full namespaces"
+	case s.Isolation.Tier == TierRootless && s.KeepRoot && s.Forced:
+		return "isolation: user namespace keeping root's ids (forced by --isolation)"
 	case s.Isolation.Tier == TierRootless && s.KeepRoot:
 		return "isolation: user namespace keeping root's ids (root here has no CAP_SYS_ADMIN)"
 	case s.Isolation.Tier == TierRootless:
@@ -178,3 +180,9 @@ func extraFor(s *state) string {
 
 // IsProot reports whether RUN goes through proot in this process.
 func IsProot() bool { return current().Isolation.Tier == TierProot }
+
+// Diagnose probes the host and lists every cause found, even when no tier
+// can work (what `info` reports then).
+func Diagnose(storeDir string) []Cause {
+	return causesOf(gatherFacts("auto", storeDir))
+}

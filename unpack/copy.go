@@ -170,6 +170,7 @@ func (c *copier) write(it item) error {
 		if n.xattrs, err = readXattrs(int(f.Fd())); err != nil {
 			return fmt.Errorf("%s: %w", it.src, err)
 		}
+		inImageNode(&n, c.spec.FromContext, c.spec.Chown != nil, c.spec.Chmod != nil)
 		if it.kind == kindFile {
 			return c.w.create(it.dst, n, f)
 		}

@@ -290,6 +290,9 @@ func (w *destWriter) createDir(pfd int, name, p string, n node) error {
 	if err := setXattrs(fd, n.xattrs); err != nil {
 		return fmt.Errorf("setting extended attributes of %q: %w", p, err)
 	}
+	if err := recordInImage(fd, n); err != nil {
+		return fmt.Errorf("%q: %w", p, err)
+	}
 	w.dirs = append(w.dirs, pendingDir{path: p, mode: n.mode, atime: n.atime, mtime: n.mtime})
 	return nil
 }
@@ -319,6 +322,9 @@ func (w *destWriter) createFile(pfd int, name, p string, n node, content io.Read
 	}
 	if err := setXattrs(fd, n.xattrs); err != nil {
 		return fmt.Errorf("setting extended attributes of %q: %w", p, err)
+	}
+	if err := recordInImage(fd, n); err != nil {
+		return fmt.Errorf("%q: %w", p, err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("writing %q: %w", p, err)

@@ -121,10 +121,11 @@ func (p *Puller) copyIn(ctx context.Context, src types.ImageReference, names []s
 		return "", err
 	}
 	defer pc.Destroy()
+	sys := WithTempDir(p.SystemContext)
 	_, err = copy.Image(ctx, pc, dst, src, &copy.Options{
 		ReportWriter:   p.Log,
-		SourceCtx:      p.SystemContext,
-		DestinationCtx: p.SystemContext,
+		SourceCtx:      sys,
+		DestinationCtx: sys,
 	})
 	if err != nil {
 		return "", fmt.Errorf("pulling %s: %w", describe(src), err)

@@ -17,19 +17,27 @@ func infoCommand() *cli.Command {
 		Usage: "show the user namespace, storage and what the host allows",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
+			if _, err := chooseIsolation(c); err != nil {
+				return reportNoIsolation(c, err)
+			}
 			st, err := openStore(c)
 			if err != nil {
 				return err
 			}
 			defer st.Shutdown()
 			s := st.Storage()
-			h := sandbox.Inspect()
+			h := sandbox.Inspect(storageKind(st) == "native overlay")
+			iso := sandbox.Current()
+			iso.Line = sandbox.Announce(storageKind(st))
+			causes := sandbox.Causes()
 			h.Problems = append(h.Problems, storageProblems(st)...)
 			if d := s.GraphDriverName(); d == "vfs" && st.Fallback() == nil {
 				h.Notices = append(h.Notices, "this store uses the vfs driver, which copies every layer in full (chosen by configuration or after overlay failed here before); a store where overlay works is faster and smaller")
 			}
 			info := map[string]any{
-				"host":    h,
+				"isolation": iso,
+				"causes":    causes,
+				"host":      h,
 				"storage": map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions()},
 			}
 			if c.Bool("json") {
@@ -38,6 +46,7 @@ func infoCommand() *cli.Command {
 				return enc.Encode(info)
 			}
 			printInfo(c.App.Writer, h, s.GraphDriverName(), s.GraphRoot(), s.RunRoot())
+			printIsolation(c.App.Writer, iso, causes)
 			return nil
 		},
 	}

@@ -93,13 +93,13 @@ func newApp() *cli.App {
 		Version:                version,
 		HideHelpCommand:        true,
 		UseShortOptionHandling: true,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "root", Usage: "storage root directory (default: containers-storage's)"},
 			&cli.StringFlag{Name: "runroot", Usage: "storage run-state directory"},
 			&cli.StringFlag{Name: "storage-driver", Usage: "storage driver (overlay, vfs)"},
 			&cli.StringSliceFlag{Name: "storage-opt", Usage: "storage driver option (repeatable)"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "debug, info, warn or error"},
-		},
+		}, isolationFlags()...),
 		Before: func(c *cli.Context) error {
 			lvl, err := logrus.ParseLevel(c.String("log-level"))
 			if err != nil {
@@ -120,13 +120,16 @@ func newApp() *cli.App {
 // openStore enters the user namespace (rootless) and opens the store with
 // the global flags applied.
 func openStore(c *cli.Context) (*layers.Store, error) {
+	if _, err := chooseIsolation(c); err != nil {
+		return nil, err
+	}
 	if err := sandbox.EnterUserNamespace(); err != nil {
 		return nil, err
 	}
 	return layers.Open(layers.Options{
 		Root:          c.String("root"),
 		RunRoot:       c.String("runroot"),
-		Driver:        c.String("storage-driver"),
+		Driver:        isolationDriver(c),
 		DriverOptions: c.StringSlice("storage-opt"),
 	})
 }
@@ -141,6 +144,7 @@ func openStoreToBuild(c *cli.Context) (*layers.Store, error) {
 		return nil, err
 	}
 	sandbox.SealSelfExe(filepath.Join(st.Storage().RunRoot(), "stagebox"))
+	announceIsolation(c, st)
 	return st, nil
 }
 

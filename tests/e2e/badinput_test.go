@@ -54,7 +54,7 @@ func TestBadInputFailsOnOneLine(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				r := s.bud(t, opts{}, c.dockerfile, nil, c.args...)
 				wantOneLineError(t, r, c.want...)
-				if line := strings.TrimSpace(r.stderr); !utf8.ValidString(line) || strings.ContainsFunc(line, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+				if line := strings.Join(stderrLines(r), ""); !utf8.ValidString(line) || strings.ContainsFunc(line, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 					t.Errorf("stderr carries control characters or invalid UTF-8 to the terminal: %q", r.stderr)
 				}
 			})

@@ -83,12 +83,7 @@ func TestBuildErrors(t *testing.T) {
 // containing each of want (case-insensitively).
 func wantOneLineError(t *testing.T, r result, want ...string) {
 	t.Helper()
-	var lines []string
-	for _, l := range strings.Split(r.stderr, "\n") {
-		if strings.TrimSpace(l) != "" {
-			lines = append(lines, l)
-		}
-	}
+	lines := stderrLines(r)
 	if r.code == 0 {
 		t.Errorf("exit status 0, want a failure")
 	}

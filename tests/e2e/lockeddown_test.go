@@ -39,11 +39,12 @@ func noSubIDAccount(t *testing.T) *account {
 	return &account{name: name, uid: uid, gid: gid, viaRunuser: true}
 }
 
-// stderrLines is r's stderr without blank lines.
+// stderrLines is r's stderr without blank lines and without the one line
+// bud and run always print to announce the isolation tier.
 func stderrLines(r result) []string {
 	var lines []string
 	for _, l := range strings.Split(r.stderr, "\n") {
-		if strings.TrimSpace(l) != "" {
+		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "isolation: ") {
 			lines = append(lines, l)
 		}
 	}

@@ -111,10 +111,11 @@ var configs = []config{
 			notCauses: []string{"seccomp-userns", "store-on-overlay", "newuidmap-setuid"}, owners: realOwners},
 	},
 	{
-		// readOnlyRootFilesystem: only the store volume and a tmpfs /tmp
-		// (TMPDIR's default) are writable.
+		// readOnlyRootFilesystem: only the store volume and a tmpfs /tmp,
+		// named by TMPDIR, are writable (stagebox's default is /var/tmp,
+		// where big temporary files belong on a normal host).
 		name: "read-only", image: testImage,
-		flags: join(unconfined, nonRoot, storeVolume, []string{"--read-only", "--tmpfs", "/tmp:rw,exec,size=1g,mode=1777"}),
+		flags: join(unconfined, nonRoot, storeVolume, []string{"--read-only", "--tmpfs", "/tmp:rw,exec,size=1g,mode=1777", "--env", "TMPDIR=/tmp"}),
 		want: want{tier: "rootless", sharedProc: &yes, causes: []string{"readonly-home"},
 			notCauses: []string{"readonly-tmp", "store-on-overlay"}, owners: realOwners},
 	},

@@ -32,7 +32,9 @@ const (
 // the contexts and an output directory mounted, idle until removed.
 func startContainer(t *testing.T, d *daemon, c config, contexts string) *container {
 	t.Helper()
-	ct := &container{d: d, name: fmt.Sprintf("stagebox-lockdown-%s-%d", c.name, os.Getpid()), bin: binMount + "/stagebox"}
+	// A fixed name: a run killed before its cleanup (go test -timeout)
+	// leaves a container that the next run removes.
+	ct := &container{d: d, name: "stagebox-lockdown-" + c.name, bin: binMount + "/stagebox"}
 	ct.out = filepath.Join(workDir, "out", c.name)
 	if err := os.MkdirAll(ct.out, 0o777); err != nil {
 		t.Fatal(err)
@@ -52,7 +54,7 @@ func startContainer(t *testing.T, d *daemon, c config, contexts string) *contain
 		"-v", ct.out + ":" + outMount,
 		c.image, "sleep", "infinity",
 	})
-	d.docker("rm", "-f", "-v", ct.name) // a leftover of a killed run
+	d.docker("rm", "-f", "-v", ct.name)
 	if _, err := d.docker(args...); err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,10 @@ func (s *Store) Mount(layerID string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mounting layer %s: %w", shortID(layerID), err)
 	}
+	if err := callerWritableRoot(path); err != nil {
+		s.store.Unmount(layerID, false)
+		return "", fmt.Errorf("mounting layer %s: %w", shortID(layerID), err)
+	}
 	return path, nil
 }
 

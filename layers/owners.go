@@ -27,7 +27,6 @@ const recordOwnerEnv = "STAGEBOX_RECORD_OWNER"
 // their headers instead.
 const overrideKey = "SCHILY.xattr." + idtools.ContainersOverrideXattr
 
-
 // callerAsRoot maps in-image root to the caller's own ids: storage then
 // creates layers as the caller and writes the caller's files as 0:0 in
 // layer tars; every other owner lives in the override xattr.
@@ -112,6 +111,20 @@ func asCaller(h *tar.Header, uid, gid int) {
 	h.PAXRecords[overrideKey] = idtools.FormatContainersOverrideXattrDevice(h.Uid, h.Gid, mode, major, minor)
 	h.Uid, h.Gid, h.Uname, h.Gname = uid, gid, "", ""
 	h.Format = tar.FormatPAX
+}
+
+// callerWritableRoot makes a mounted layer's root writable by the caller
+// under proot as non-root: vfs makes an empty layer's root 0555, and the
+// caller has no CAP_DAC_OVERRIDE to write there anyway.
+func callerWritableRoot(path string) error {
+	if os.Getenv(recordOwnerEnv) == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o700 == 0o700 {
+		return err
+	}
+	return os.Chmod(path, fi.Mode().Perm()|0o700)
 }
 
 // recordedOwners rewrites a layer tar's headers: a file carrying the

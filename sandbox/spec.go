@@ -30,9 +30,9 @@ type host struct {
 	// the existing one and gets no PID namespace; noPivot: pivot_root is
 	// refused, so the root is entered with MS_MOVE and chroot.
 	sharedProc, noPivot bool
-	inUserNS    bool
-	ttyMapped   bool
-	recursiveRO bool
+	inUserNS            bool
+	ttyMapped           bool
+	recursiveRO         bool
 }
 
 // etcFiles are the per-run files bound over /etc/hosts and friends.

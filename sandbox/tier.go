@@ -37,11 +37,11 @@ type Isolation struct {
 type state struct {
 	Isolation Isolation `json:"isolation"`
 	Forced    bool      `json:"forced"`
-	NoPivot   bool      `json:"noPivot"`   // pivot_root refused: MS_MOVE + chroot
-	KeepRoot  bool      `json:"keepRoot"`  // root entering a user namespace with its own ids
-	Proot     string    `json:"proot"`     // the proot binary (proot tier)
-	MapIssue  string    `json:"mapIssue"`  // newuidmap cannot be used here: why (with its fix)
-	Causes    []Cause   `json:"causes"`    // everything the probes found wrong
+	NoPivot   bool      `json:"noPivot"`  // pivot_root refused: MS_MOVE + chroot
+	KeepRoot  bool      `json:"keepRoot"` // root entering a user namespace with its own ids
+	Proot     string    `json:"proot"`    // the proot binary (proot tier)
+	MapIssue  string    `json:"mapIssue"` // newuidmap cannot be used here: why (with its fix)
+	Causes    []Cause   `json:"causes"`   // everything the probes found wrong
 }
 
 // ParseIsolation checks a --isolation value; "" means auto.

@@ -38,7 +38,7 @@ func infoCommand() *cli.Command {
 				"isolation": iso,
 				"causes":    causes,
 				"host":      h,
-				"storage": map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions()},
+				"storage":   map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions()},
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(c.App.Writer)

@@ -113,7 +113,8 @@ bench_config() {
 	done
 }
 
-# measure CONFIG TOOL WORKLOAD CMD...: one timed run, "fail" when it fails.
+# measure CONFIG TOOL WORKLOAD CMD...: one timed run, "fail" when it fails
+# (and why, in the failures list).
 measure() {
 	local c=$1 tool=$2 wl=$3 start end
 	shift 3
@@ -123,7 +124,8 @@ measure() {
 		printf '%s\t%s\t%s\t%s\n' "$c" "$tool" "$wl" "$(awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }')" >>"$RESULTS"
 	else
 		printf '%s\t%s\t%s\tfail\n' "$c" "$tool" "$wl" >>"$RESULTS"
-		echo "$c $tool $wl: $(grep -v '^\s*$' "$W/out" | tail -n 1)" >>"$W/failures"
+		# The first error line says why; buildah's last one rarely does.
+		echo "$c $tool $wl: $({ grep -i -m 1 error "$W/out" || tail -n 1 "$W/out"; } | cut -c 1-300)" >>"$W/failures"
 	fi
 }
 

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // tiersInOrder lists the tiers strongest first.
@@ -22,7 +23,8 @@ func decide(f facts, mode string) (*state, error) {
 			}
 		}
 		if tier == "" {
-			return nil, fmt.Errorf("no isolation works here: %s; %s; %s", why[TierOCI], why[TierRootless], causeFixes(s.Causes))
+			return nil, fmt.Errorf("no isolation works here (oci: %s; rootless: %s; proot: %s); fix: %s",
+				why[TierOCI], why[TierRootless], why[TierProot], fixesOnly(s.Causes))
 		}
 	} else if why[tier] != "" {
 		return nil, forcedError(tier, why[tier], s.Causes)
@@ -57,6 +59,15 @@ func forcedError(tier, why string, cs []Cause) error {
 		msg += "; or let stagebox choose with --isolation auto"
 	}
 	return errors.New(msg)
+}
+
+// fixesOnly joins the fixes of cs, without repeating the causes.
+func fixesOnly(cs []Cause) string {
+	var fixes []string
+	for _, c := range cs {
+		fixes = append(fixes, c.Fix)
+	}
+	return strings.Join(fixes, "; or ")
 }
 
 // mapIssue is why newuidmap cannot be used, for the single-id fallback's

@@ -138,7 +138,7 @@ func (f facts) seccompRefusesUserNS() bool {
 func (f facts) ociWhy() string {
 	switch {
 	case f.euid != 0:
-		return fmt.Sprintf("stagebox runs as uid %d, and this tier needs root: run it as root, or use --isolation rootless", f.euid)
+		return fmt.Sprintf("stagebox runs as uid %d, and this tier needs root", f.euid)
 	case !f.status.hasCapSysAdmin():
 		return "root here has no CAP_SYS_ADMIN (a default container)"
 	case f.oci.start != nil:

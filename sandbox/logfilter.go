@@ -1,6 +1,10 @@
 package sandbox
 
-import "github.com/sirupsen/logrus"
+import (
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
 
 // oomCountWarning is what libcontainer logs whenever a container fails to
 // start where no memory cgroup is ours (every rootless RUN): it asks the
@@ -9,11 +13,17 @@ import "github.com/sirupsen/logrus"
 // error every failure owes them.
 const oomCountWarning = "unable to get oom kill count"
 
-// quietFormatter drops that one warning unless debugging.
+// noPIDNamespaceWarning is what libcontainer logs for every RUN of the
+// shared /proc tier (no cgroup, no PID namespace), which the isolation
+// line already announced once.
+const noPIDNamespaceWarning = "Creating a rootless container with no cgroup and no private pid namespace"
+
+// quietFormatter drops those warnings unless debugging.
 type quietFormatter struct{ logrus.Formatter }
 
 func (f quietFormatter) Format(e *logrus.Entry) ([]byte, error) {
-	if e.Level == logrus.WarnLevel && e.Message == oomCountWarning && !e.Logger.IsLevelEnabled(logrus.DebugLevel) {
+	known := e.Message == oomCountWarning || strings.HasPrefix(e.Message, noPIDNamespaceWarning)
+	if e.Level == logrus.WarnLevel && known && !e.Logger.IsLevelEnabled(logrus.DebugLevel) {
 		return nil, nil
 	}
 	return f.Formatter.Format(e)

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+
+	"go.podman.io/storage/pkg/reexec"
 )
 
 // recordOwnerEnv tells unpack to record, in a user.stagebox.owner extended
@@ -64,12 +67,14 @@ func runProot(ctx context.Context, p Process, proot string, files etcFiles) (int
 	if err != nil {
 		return -1, err
 	}
-	cmd := exec.Command(proot, args...)
+	// The reaper's parent-death signal belongs to this thread: keep it
+	// alive until the reaper is gone (see run).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd := reexec.Command(append([]string{prootReaperName, proot}, args...)...)
 	cmd.Env = append(envWithPath(p.Env), "PROOT_TMP_DIR="+p.StateDir)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Stdin, p.Stdout, p.Stderr
-	// Its own process group, so that cancelling kills proot and every
-	// process it traces; and it dies with stagebox.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return -1, fmt.Errorf("starting proot: %w", err)
 	}
@@ -83,7 +88,7 @@ func waitProot(ctx context.Context, cmd *exec.Cmd) (int, error) {
 	case <-done:
 		return exitStatus(cmd.ProcessState.Sys().(syscall.WaitStatus)), nil
 	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Process.Signal(syscall.SIGTERM) // the reaper kills proot's group
 		<-done
 		return -1, ctx.Err()
 	}

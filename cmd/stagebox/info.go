@@ -31,7 +31,7 @@ func infoCommand() *cli.Command {
 			iso.Line = sandbox.Announce(storageKind(st))
 			causes := sandbox.Causes()
 			h.Problems = append(h.Problems, storageProblems(st)...)
-			if d := s.GraphDriverName(); d == "vfs" && st.Fallback() == nil {
+			if d := s.GraphDriverName(); d == "vfs" && st.Fallback() == nil && !sandbox.IsProot() {
 				h.Notices = append(h.Notices, "this store uses the vfs driver, which copies every layer in full (chosen by configuration or after overlay failed here before); a store where overlay works is faster and smaller")
 			}
 			info := map[string]any{

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -109,6 +111,11 @@ func TestProotBuildsRunHeavyMultiStage(t *testing.T) {
 			if strings.HasPrefix(name, "etc/host") || name == "proc/self" {
 				t.Errorf("%s in the image: a proot bind target leaked into a layer", name)
 			}
+		}
+		// proot cannot take the network away: refused at the RUN, not ignored.
+		none := s.run(t, opts{}, "--isolation", "proot", "bud", "--network", "none", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN true\n"}))
+		if last := lastLine(none.stderr); none.code == 0 || !strings.Contains(last, "Dockerfile:2") || !strings.Contains(last, "--network none cannot be enforced under proot") {
+			t.Errorf("--network none under proot, want a refusal at Dockerfile:2:\n%s", none)
 		}
 	})
 }
@@ -239,29 +246,6 @@ func TestIsolationOCIRefusedForUnprivileged(t *testing.T) {
 	})
 }
 
-// TestRootlessTierAsRootKeepsRootsIDs is the tier root gets in a default
-// container (no CAP_SYS_ADMIN), forced here: a user namespace mapping
-// root's own ids, so RUN's chown is real.
-func TestRootlessTierAsRootKeepsRootsIDs(t *testing.T) {
-	both(t, func(t *testing.T, a *account) {
-		if a.rootless() {
-			t.Skip("the unprivileged user's rootless tier is every other test")
-		}
-		s := newStore(t, a)
-		s.busybox(t)
-		r := s.run(t, opts{}, "--isolation", "rootless", "bud", s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo x > /x && chown 42:43 /x && cat /proc/self/uid_map > /map\n"}))
-		if r.code != 0 {
-			t.Fatalf("build failed:\n%s", r)
-		}
-		wantAnnounced(t, r, "user namespace keeping root's ids")
-		fs := s.image(t, r.id(t)).Files()
-		wantOwner(t, fs, "/x", 42, 43)
-		if e, ok := fs.Get("/map"); !ok || !strings.Contains(string(e.Data), "4294967295") {
-			t.Errorf("RUN's uid map does not keep root's whole range: %+v", e)
-		}
-	})
-}
-
 // TestTMPDIRHoldsTemporaries: pulls and commits stage blobs under $TMPDIR
 // (containers/image used /var/tmp whatever TMPDIR said). A fresh TMPDIR is
 // watched with inotify: what appears there is what stagebox put there.
@@ -343,5 +327,28 @@ func TestSingleFileBindMountedBinary(t *testing.T) {
 			t.Fatalf("build with a bind-mounted binary failed:\n%s", r)
 		}
 		wantFile(t, s.image(t, r.id(t)).Files(), "/ran", "ran\n")
+	})
+}
+
+// TestProotRunDiesWithStagebox: a process proot traces is detached, not
+// killed, when proot dies; stagebox interrupted (SIGINT) or killed outright
+// (SIGKILL, as the OOM killer does) must still take the RUN with it.
+func TestProotRunDiesWithStagebox(t *testing.T) {
+	sleeper := []string{"sleep", "4178"}
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		pull := s.run(t, opts{}, "--isolation", "proot", "pull", "-q", "oci:"+busyboxLayout+":latest")
+		s.must(t, "--isolation", "proot", "tag", pull.id(t), "busybox")
+		ctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN " + strings.Join(sleeper, " ") + "\n"})
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+			running := func(string) bool { return len(processesRunning(sleeper)) > 0 }
+			r := s.interrupt(t, s.dir, running, sig, "--isolation", "proot", "bud", "--no-cache", ctx)
+			if r.code == 0 {
+				t.Errorf("%s: exit status 0", sig)
+			}
+			if !waitFor(10*time.Second, func() bool { return len(processesRunning(sleeper)) == 0 }, nil) {
+				t.Errorf("after %s the RUN's process outlived stagebox: %v", sig, processesRunning(sleeper))
+			}
+		}
 	})
 }

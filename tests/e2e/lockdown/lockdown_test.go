@@ -33,16 +33,20 @@ func TestLockdown(t *testing.T) {
 				ct.must(t, "tag", strings.TrimSpace(id), base)
 			}
 
-			hello := ct.must(t, "bud", "-t", "hello", contextsMount+"/hello")
-			recordSeed(c, info, hello.took)
-			checkTierLine(t, hello, info)
-			ct.must(t, "push", "hello", "oci:"+outMount+"/hello:latest")
-			checkSeed(t, filepath.Join(ct.out, "hello"))
-
-			runs := ct.must(t, "bud", "-t", "runs", contextsMount+"/runs")
-			checkTierLine(t, runs, info)
-			ct.must(t, "push", "runs", "oci:"+outMount+"/runs:latest")
-			checkOwners(t, filepath.Join(ct.out, "runs"), c.want.owners)
+			// Apart, so that one failing still shows how the other fares.
+			t.Run("seed", func(t *testing.T) {
+				hello := ct.must(t, "bud", "-t", "hello", contextsMount+"/hello")
+				recordSeed(c, info, hello.took)
+				checkTierLine(t, hello, info)
+				ct.must(t, "push", "hello", "oci:"+outMount+"/hello:latest")
+				checkSeed(t, filepath.Join(ct.out, "hello"))
+			})
+			t.Run("runs", func(t *testing.T) {
+				runs := ct.must(t, "bud", "-t", "runs", contextsMount+"/runs")
+				checkTierLine(t, runs, info)
+				ct.must(t, "push", "runs", "oci:"+outMount+"/runs:latest")
+				checkOwners(t, filepath.Join(ct.out, "runs"), c.want.owners)
+			})
 		})
 	}
 	logSeedTable(t)

@@ -43,7 +43,7 @@ print_table() {
 	echo "Medians of $N run(s), seconds; $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d)."
 	# Other work on the machine shows here before it shows in the medians.
 	echo "Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
-	awk -F'\t' -v tools="$*" -f "$lib/table.awk" "$RESULTS"
+	awk -F'\t' -v tools="$*" -f "$lib/median.awk" -f "$lib/table.awk" "$RESULTS"
 	if [ -s "$W/skipped" ]; then
 		cat "$W/skipped"
 	fi

@@ -1,12 +1,5 @@
 # table.awk: the result table of compare.sh. Input: rows of tool, workload,
 # case, seconds|fail, peak RSS KiB. -v tools="t1 t2 ...": the tools that ran.
-function median(list,    n, a, i, j, t) {
-	n = split(list, a, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
-	if (n == 0) return ""
-	return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
-}
 {
 	row = $2 " " $3
 	if (!(row in seen)) { seen[row] = 1; rows[++nrows] = row }

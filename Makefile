@@ -30,7 +30,7 @@ unit:
 	$(GO) test $$($(GO) list ./... | grep -v /tests/e2e)
 
 e2e:
-	$(GO) test -count=1 -timeout 20m ./tests/e2e/...
+	$(GO) test -count=1 -timeout 45m ./tests/e2e/...
 
 # As root: installs what is missing and creates $(STAGEBOX_TEST_USER).
 deps:

@@ -147,6 +147,12 @@ func withDefaults(o Options) Options {
 	} else if o.Progress == nil {
 		o.Progress = NewPlainProgress(o.Out)
 	}
+	if o.Progress != nil {
+		// Warnings join the build's events, so a live terminal view keeps
+		// them above its redrawn lines and rawjson carries them as notes.
+		p := o.Progress
+		o.Err = newLineEvents(func(line string) { p.Event(Event{Type: StepNote, Line: line}) })
+	}
 	if o.Jobs <= 0 {
 		// No limit, as BuildKit: every stage whose inputs are ready runs.
 		// Stages often wait (a download, a sleep, a test's timeout), so a

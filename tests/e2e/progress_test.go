@@ -97,7 +97,7 @@ func TestProgressQuietPrintsOnlyTheID(t *testing.T) {
 }
 
 // TestProgressRawJSONGolden pins the rawjson events of a build and of its
-// cached rebuild and of a failing build against
+// cached rebuild and of a failing build with a warning against
 // testdata/progress_rawjson.golden, durations and IDs normalised.
 func TestProgressRawJSONGolden(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
@@ -107,12 +107,13 @@ func TestProgressRawJSONGolden(t *testing.T) {
 			r := budProgress(t, s, "rawjson", "-t", "json-golden", ctx)
 			got.WriteString("# " + run + "\n" + normaliseEvents(t, r.stderr))
 		}
-		failing := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo last-words; exit 3\n"})
+		// A warning (a CMD that looks like JSON but is not) is an event too.
+		failing := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nCMD [\"not-json\nRUN echo last-words; exit 3\n"})
 		r := s.run(t, opts{}, "bud", "--progress", "rawjson", failing)
 		if r.code == 0 || r.stdout != "" {
 			t.Errorf("a failing build succeeded or printed on stdout:\n%s", r)
 		}
-		errLine := "Error: Dockerfile:2: RUN exited with status 3"
+		errLine := "Error: Dockerfile:3: RUN exited with status 3"
 		if !strings.HasSuffix(r.stderr, "\n"+errLine+"\n") {
 			t.Errorf("stderr does not end with %q:\n%s", errLine, r)
 		}

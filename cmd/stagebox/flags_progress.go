@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/stagebox/stagebox/stages"
 	"github.com/urfave/cli/v2"
@@ -19,14 +20,15 @@ func progressFlags() []cli.Flag {
 	}
 }
 
-// progressOptions chooses the renderer of the build's events. Build output
-// goes to stderr whatever the mode, so stdout carries the image ID alone.
+// progressOptions chooses the renderer of the build's events, written to
+// o.Out: stderr whatever the mode, so stdout carries the image ID alone.
 func progressOptions(c *cli.Context, o *stages.Options) error {
 	mode := c.String("progress")
 	if o.Quiet && c.IsSet("progress") && mode != "quiet" && mode != "auto" {
 		return fmt.Errorf("-q and --progress %s contradict each other: pass one of them", mode)
 	}
-	stderr, isFile := c.App.ErrWriter.(*os.File)
+	// o.Out is where the build's output goes (stderr, or a log file).
+	stderr, isFile := o.Out.(*os.File)
 	terminal := isFile && term.IsTerminal(int(stderr.Fd()))
 	switch mode {
 	case "auto":
@@ -42,9 +44,9 @@ func progressOptions(c *cli.Context, o *stages.Options) error {
 	case "quiet":
 		o.Quiet = true
 	case "rawjson":
-		o.Progress = stages.NewJSONProgress(c.App.ErrWriter)
+		o.Progress = stages.NewJSONProgress(o.Out)
 	default:
-		return fmt.Errorf("--progress %q: use one of %v", mode, progressModes)
+		return fmt.Errorf("--progress %q: use %s", mode, strings.Join(progressModes, ", "))
 	}
 	return nil
 }

@@ -75,12 +75,18 @@ type Options struct {
 	CacheTTL         time.Duration     // > 0: cache entries recorded longer ago are not used
 	ExplainCache     bool              // say which input of a step changed when it missed
 	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
+
+	// Live progress (issue 9, item 7): progress*.go, render_*.go. The
+	// build's events go to Progress; nil means plain lines on Out, and
+	// Quiet means none.
+	Progress Progress
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
 // the new image's ID. Failures are *Error values naming file and line.
-func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
+func Build(ctx context.Context, st *layers.Store, o Options) (id string, err error) {
 	o = withDefaults(o)
+	defer buildEnd(o.Progress, time.Now(), &id, &err)
 	if err := checkRepro(&o); err != nil {
 		return "", err
 	}
@@ -104,6 +110,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 		return "", err
 	}
 	defer b.cleanup()
+	b.event(Event{Type: BuildStart, Stages: len(plan.Stages), Parallel: b.parallel()})
 	if err := b.checkLayerTimes(); err != nil {
 		return "", err
 	}
@@ -119,8 +126,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	id, err := b.finish(ctx, target)
-	if err != nil {
+	if id, err = b.finish(ctx, target); err != nil {
 		return "", err
 	}
 	if err := b.publish(ctx); err != nil {
@@ -135,6 +141,17 @@ func withDefaults(o Options) Options {
 	}
 	if o.Err == nil {
 		o.Err = io.Discard
+	}
+	if o.Quiet {
+		o.Progress = nil
+	} else if o.Progress == nil {
+		o.Progress = NewPlainProgress(o.Out)
+	}
+	if o.Progress != nil {
+		// Warnings join the build's events, so a live terminal view keeps
+		// them above its redrawn lines and rawjson carries them as notes.
+		p := o.Progress
+		o.Err = newLineEvents(func(line string) { p.Event(Event{Type: StepNote, Line: line}) })
 	}
 	if o.Jobs <= 0 {
 		// No limit, as BuildKit: every stage whose inputs are ready runs.

@@ -3,7 +3,6 @@ package stages
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -40,7 +39,7 @@ type builder struct {
 
 	mu      sync.Mutex
 	created []string // working layers, deleted (newest first) when the build ends
-	out     io.Writer
+	events  Progress // nil under --quiet
 }
 
 // stageResult is what a finished stage hands to the stages that read it.
@@ -82,7 +81,7 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 		return nil, fmt.Errorf("build context: %w", err)
 	}
 	o.ContextDir = abs
-	b := &builder{store: st, opts: o, plan: plan, args: newBuildArgs(o.BuildArgs), results: map[*Stage]*stageResult{}, out: &lockedWriter{w: o.Out}}
+	b := &builder{store: st, opts: o, plan: plan, args: newBuildArgs(o.BuildArgs), results: map[*Stage]*stageResult{}, events: o.Progress}
 	if b.epoch, err = sourceDateEpoch(o.BuildArgs); err != nil {
 		return nil, err
 	}
@@ -90,8 +89,8 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 		return nil, err
 	}
 	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry}
-	if !o.Quiet {
-		b.puller.Log = o.Err
+	if b.events != nil {
+		b.puller.Log = b.logWriter()
 	}
 	lex := b.newLexer()
 	if b.global, err = globalArgs(plan.MetaArgs, b.args, lex); err != nil {
@@ -175,14 +174,6 @@ func (b *builder) cleanup() {
 // output lines carry the stage's name.
 func (b *builder) parallel() bool { return b.opts.Jobs > 1 && len(b.order) > 1 }
 
-// progress prints one build-step line unless --quiet.
-func (b *builder) progress(format string, a ...any) {
-	if b.opts.Quiet {
-		return
-	}
-	fmt.Fprintf(b.out, format+"\n", a...)
-}
-
 // now is the build's clock: every `created` it writes, pinned by
 // --timestamp or SOURCE_DATE_EPOCH for reproducible images.
 func (b *builder) now() time.Time {
@@ -193,16 +184,4 @@ func (b *builder) now() time.Time {
 		return b.epoch.UTC()
 	}
 	return time.Now().UTC()
-}
-
-// lockedWriter keeps concurrent stages' lines whole.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -35,7 +35,7 @@ func (st *stageState) cached(key string) bool {
 		return false
 	}
 	if id, ok := st.b.store.CachedLayerSince(key, st.b.cacheSince()); ok {
-		st.b.progress("--> Using cache %.12s", id)
+		st.hit("--> Using cache %.12s", id)
 		// A local entry stands on the whole chain below it.
 		st.top, st.key, st.pending, st.base = id, key, nil, nil
 		return true
@@ -44,7 +44,7 @@ func (st *stageState) cached(key string) bool {
 	if e == nil {
 		return false
 	}
-	st.b.progress("--> Using cache %.12s from %s", e.Layer.Digest.Encoded(), e.Cache())
+	st.hit("--> Using cache %.12s from %s", e.Layer.Digest.Encoded(), e.Cache())
 	st.pending, st.key = append(st.pending, e), key
 	return true
 }

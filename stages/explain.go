@@ -133,7 +133,7 @@ func (st *stageState) explainMiss(parent string, in map[string]string) {
 		}
 	}
 	if len(best) > 0 {
-		st.b.progress("--> Cache miss: %s (against the cached step on the same parent)", strings.Join(best, "; "))
+		st.note("--> Cache miss: %s (against the cached step on the same parent)", strings.Join(best, "; "))
 	}
 }
 

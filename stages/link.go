@@ -43,7 +43,7 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 		layer, ok = st.b.store.CachedLayerSince(linkKey, st.b.cacheSince())
 	}
 	if ok { // the step on another base: its layer, stacked again
-		st.b.progress("--> Using cache %.12s", layer)
+		st.hit("--> Using cache %.12s", layer)
 	} else if layer, ok, err = st.linkLayer(linkKey, owner, fill); err != nil || !ok {
 		if err == nil {
 			st.addHistory(cmd, true) // nothing copied: no layer, as any empty step

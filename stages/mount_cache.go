@@ -30,7 +30,7 @@ func (st *stageState) attachCache(ctx context.Context, r *runMounts, m *instruct
 	}
 	init := func(dir string) error { return st.initCacheDir(ctx, m, dir) }
 	waiting := func() {
-		st.b.progress("--> waiting for cache mount %q, in use by another build (sharing=%s)", m.CacheID, m.CacheSharing)
+		st.note("--> waiting for cache mount %q, in use by another build (sharing=%s)", m.CacheID, m.CacheSharing)
 	}
 	cm, err := st.b.store.CacheMount(ctx, m.CacheID, sharing, init, waiting)
 	if err != nil {

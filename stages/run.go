@@ -85,11 +85,9 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 		k, v, _ := strings.Cut(kv, "=")
 		p.Env = setEnv(p.Env, k, v)
 	}
-	if st.b.parallel() {
-		w := newLinePrefixer(st.b.out, "["+st.stage.Label()+"] ")
-		defer w.Close()
-		p.Stdout, p.Stderr = w, w
-	}
+	out := st.output()
+	defer out.Close()
+	p.Stdout, p.Stderr = out, out
 	p.Network, p.Mounts, p.StateDir = network, append(heredocs, rm.mounts...), stateDir
 	st.b.opts.RunLimits.apply(&p)
 	status, err := sandbox.Run(ctx, p)
@@ -107,7 +105,7 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 // does, WORKDIR as the working directory.
 func (st *stageState) process(root string, args []string) (sandbox.Process, error) {
 	cfg := st.cfg.Config
-	return Process(root, cfg.User, cfg.WorkingDir, st.args.runEnv(cfg.Env), args, st.b.out)
+	return Process(root, cfg.User, cfg.WorkingDir, st.args.runEnv(cfg.Env), args, nil)
 }
 
 // Process resolves user and environment for running args in root. It is

@@ -27,6 +27,7 @@ type stageState struct {
 	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
 	step   int
 	steps  int
+	clock  stepClock // the current step's start, for its end event
 
 	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
 	ctx     context.Context          // the build's, for downloads a step triggers
@@ -35,13 +36,14 @@ type stageState struct {
 	detail  func() map[string]string // finer inputs of the next step, asked only on a miss (explain.go)
 }
 
-func (b *builder) runStage(ctx context.Context, s *Stage) error {
+func (b *builder) runStage(ctx context.Context, s *Stage) (err error) {
 	st := &stageState{b: b, ctx: ctx, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
 	cmds := s.Commands
 	if st.node.context != nil {
 		cmds = nil // replaced by the build context of its name
 	}
 	st.steps = len(cmds) + 1
+	defer func() { st.endStep(err) }()
 	st.progress("FROM %s", st.fromText())
 	triggers, err := st.from(ctx)
 	if err != nil {
@@ -74,13 +76,6 @@ func (st *stageState) fromText() string {
 		t += " AS " + st.stage.Name
 	}
 	return t
-}
-
-// progress prints `[2/3] STEP 4/6: COPY ...`, the numbering buildah uses.
-func (st *stageState) progress(format string, a ...any) {
-	st.step++
-	prefix := fmt.Sprintf("[%d/%d] STEP %d/%d: ", st.stage.Index+1, len(st.b.plan.Stages), st.step, st.steps)
-	st.b.progress(prefix+format, a...)
 }
 
 // from sets up the stage's starting layer and config and returns the

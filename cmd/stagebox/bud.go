@@ -32,7 +32,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags())...),
+		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags(), progressFlags())...),
 		Action: bud,
 	}
 }
@@ -76,7 +76,7 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 		ContextDir: c.Args().First(), Dockerfile: c.String("file"), Target: c.String("target"),
 		NoCache: c.Bool("no-cache"), Tags: c.StringSlice("tag"), IIDFile: c.String("iidfile"),
 		Quiet: c.Bool("quiet"), Jobs: c.Int("jobs"), IgnoreFile: c.String("ignorefile"),
-		Out: c.App.Writer, Err: c.App.ErrWriter,
+		Out: c.App.ErrWriter, Err: c.App.ErrWriter, // build output on stderr, the ID alone on stdout
 	}
 	if o.ContextDir == "" {
 		o.ContextDir = "."
@@ -109,6 +109,9 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 		return o, err
 	}
 	if err := regcacheOptions(c, &o); err != nil {
+		return o, err
+	}
+	if err := progressOptions(c, &o); err != nil {
 		return o, err
 	}
 	return o, applyReproFlags(c, &o)

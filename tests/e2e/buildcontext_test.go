@@ -59,7 +59,7 @@ func TestBuildContexts(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("build failed:\n%s", r)
 			}
-			if strings.Contains(r.stdout, "echo from-stage") {
+			if strings.Contains(r.stderr, "echo from-stage") {
 				t.Errorf("the replaced stage ran:\n%s", r)
 			}
 			wantFile(t, s.image(t, r.id(t)).Files(), "/which", "from-context\n")

@@ -18,7 +18,7 @@ func TestExplainCache(t *testing.T) {
 		ctx := s.context(t, map[string]string{"Dockerfile": explainDockerfile, "a": "a\n", "b": "b\n", "c": "c\n"})
 		build := func(t *testing.T, args ...string) string {
 			t.Helper()
-			return s.must(t, append(append([]string{"bud"}, args...), ctx)...).stdout
+			return s.must(t, append(append([]string{"bud"}, args...), ctx)...).stderr
 		}
 		edit := func(t *testing.T, name, content string) {
 			writeTree(t, ctx, map[string]string{name: content})
@@ -42,7 +42,7 @@ func TestExplainCache(t *testing.T) {
 		})
 		t.Run("a single source, and --log-level info explains too", func(t *testing.T) {
 			edit(t, "c", "c changed\n")
-			out := s.must(t, "--log-level", "info", "bud", "--build-arg", "V=second-value", ctx).stdout
+			out := s.must(t, "--log-level", "info", "bud", "--build-arg", "V=second-value", ctx).stderr
 			wantExplained(t, out, "build context content changed")
 		})
 		t.Run("nothing without the flag", func(t *testing.T) {

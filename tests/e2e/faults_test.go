@@ -353,7 +353,7 @@ func TestDiskFullDuringCommitFailsCleanly(t *testing.T) {
 		filler := fill(t, s.root(), 22<<20)
 		ctx := s.context(t, map[string]string{"Dockerfile": dockerfile})
 		r := s.run(t, opts{}, "bud", "-t", "full", ctx)
-		if !strings.Contains(r.stdout, "COMMIT") {
+		if !strings.Contains(r.stderr, "COMMIT") {
 			t.Fatalf("the build failed before its commit, want it to fail while committing:\n%s", r)
 		}
 		wantOneLineError(t, r, "commit", "no space left")

@@ -29,8 +29,8 @@ func TestImageLifecycle(t *testing.T) {
 			t.Fatalf("build failed:\n%s", r)
 		}
 		id := r.id(t)
-		if !strings.Contains(r.stdout, "STEP 2/3: RUN echo v1 > /version") {
-			t.Errorf("bud did not print a step line like \"STEP 2/3: RUN echo v1 > /version\":\n%s", r.stdout)
+		if !strings.Contains(r.stderr, "STEP 2/3: RUN echo v1 > /version") {
+			t.Errorf("bud did not print a step line like \"STEP 2/3: RUN echo v1 > /version\":\n%s", r.stderr)
 		}
 		data, err := os.ReadFile(iidfile)
 		if err != nil {

@@ -21,7 +21,7 @@ func TestCopyLink(t *testing.T) {
 		if second.code != 0 {
 			t.Fatalf("build failed:\n%s", second)
 		}
-		if !stepHit(second.stdout, "COPY --link") {
+		if !stepHit(second.stderr, "COPY --link") {
 			t.Errorf("COPY --link on a changed base missed the cache:\n%s", second)
 		}
 		img1, img2 := s.image(t, first.id(t)), s.image(t, second.id(t))
@@ -43,7 +43,7 @@ func TestCopyLink(t *testing.T) {
 		})
 		t.Run("a changed source misses", func(t *testing.T) {
 			r := s.bud(t, opts{}, "FROM busybox\nCOPY --link a.txt d /app/\n", map[string]string{"a.txt": "changed\n", "d/b.txt": "b\n"})
-			if r.code != 0 || stepHit(r.stdout, "COPY --link") {
+			if r.code != 0 || stepHit(r.stderr, "COPY --link") {
 				t.Fatalf("want a fresh copy:\n%s", r)
 			}
 			wantFile(t, s.image(t, r.id(t)).Files(), "/app/a.txt", "changed\n")

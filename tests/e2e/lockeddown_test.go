@@ -39,11 +39,12 @@ func noSubIDAccount(t *testing.T) *account {
 	return &account{name: name, uid: uid, gid: gid, viaRunuser: true}
 }
 
-// stderrLines is r's stderr without blank lines and without the one line
-// bud and run always print to announce the isolation tier.
+// stderrLines is r's stderr without blank lines, without the one line
+// bud and run always print to announce the isolation tier and without the
+// build's plain progress (step lines, their output, notes).
 func stderrLines(r result) []string {
 	var lines []string
-	for _, l := range strings.Split(r.stderr, "\n") {
+	for _, l := range withoutBuildLog(r.stderr) {
 		if strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "isolation: ") {
 			lines = append(lines, l)
 		}

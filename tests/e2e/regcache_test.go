@@ -42,7 +42,7 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("first runner:\n%s", r)
 		}
-		if !strings.Contains(r.stdout, "steps published to "+ref) {
+		if !strings.Contains(r.stderr, "steps published to "+ref) {
 			t.Errorf("the first build does not say it published its steps:\n%s", r)
 		}
 		want := first.image(t, "first")
@@ -116,7 +116,7 @@ func TestRegistryCacheSharedBetweenRunners(t *testing.T) {
 				t.Fatalf("%s", r)
 			}
 			// Only the RUN before the COPY hits.
-			if hits := strings.Count(r.stdout, "--> Using cache"); hits != 1 {
+			if hits := strings.Count(r.stderr, "--> Using cache"); hits != 1 {
 				t.Errorf("%d steps hit, want 1 (the RUN before COPY input):\n%s", hits, r)
 			}
 			files := second.image(t, "changed").Files()
@@ -157,7 +157,7 @@ func budAllCached(t *testing.T, s *store, env opts, args ...string) {
 	if r.code != 0 {
 		t.Fatalf("%s", r)
 	}
-	if hits := strings.Count(r.stdout, "--> Using cache"); hits != sharedCacheSteps {
+	if hits := strings.Count(r.stderr, "--> Using cache"); hits != sharedCacheSteps {
 		t.Errorf("%d of %d steps came from the cache:\n%s", hits, sharedCacheSteps, r)
 	}
 }

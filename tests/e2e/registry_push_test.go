@@ -51,7 +51,7 @@ func TestBudPush(t *testing.T) {
 					t.Fatalf("--push -t %s succeeded:\n%s", tag, r)
 				}
 				wantOneLineError(t, r, "--push -t "+tag, "REGISTRY")
-				if strings.Contains(r.stdout, "STEP") {
+				if strings.Contains(r.stdout+r.stderr, "STEP") {
 					t.Errorf("the build started before the tags were checked:\n%s", r)
 				}
 			}

@@ -45,7 +45,7 @@ COPY --from=fast /etc/passwd /b
 // wantNoStep asserts that a failed build ran no step.
 func wantNoStep(t *testing.T, r result) {
 	t.Helper()
-	if strings.Contains(r.stdout, "STEP") || strings.Contains(r.stdout, "step-ran") {
+	if strings.Contains(r.stdout+r.stderr, "STEP") || strings.Contains(r.stdout+r.stderr, "step-ran") {
 		t.Errorf("a step ran before the refusal:\n%s", r)
 	}
 }

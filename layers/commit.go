@@ -49,7 +49,7 @@ func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, name
 		return "", err
 	}
 	if len(normalized) > 0 {
-		if err := s.store.AddNames(id, normalized); err != nil {
+		if err := s.moveNames(id, normalized); err != nil {
 			return "", fmt.Errorf("commit: naming image %s: %w", shortID(id), err)
 		}
 	}
@@ -109,7 +109,11 @@ func (s *Store) assemble(chain []*storage.Layer, remote []*RemoteEntry, cfg Imag
 		cfg.RootFS.DiffIDs = append(cfg.RootFS.DiffIDs, e.DiffID)
 		descs = append(descs, cc.remoteDescriptor(e.Layer))
 	}
+	if cc.reuseDates {
+		cfg = s.adoptDates(cfg)
+	}
 	fillDefaults(&cfg)
+	img.created = *cfg.Created
 	var err error
 	if img.config, err = json.Marshal(cfg); err != nil {
 		return nil, fmt.Errorf("encoding the image config: %w", err)
@@ -127,6 +131,11 @@ func fillDefaults(cfg *ImageSpec) {
 		now := time.Now().UTC()
 		cfg.Created = &now
 	}
+	fillPlatform(cfg)
+}
+
+// fillPlatform sets the OS and architecture to this machine's when unset.
+func fillPlatform(cfg *ImageSpec) {
 	if cfg.OS == "" {
 		cfg.OS = runtime.GOOS
 	}

@@ -19,6 +19,7 @@ type CommitOption func(*commitConfig)
 type commitConfig struct {
 	docker      bool
 	annotations map[string]string
+	reuseDates  bool // ReuseDates
 }
 
 // WithFormat commits a Docker v2 schema 2 image for "docker" and an OCI one

@@ -29,11 +29,11 @@ func sealedChain(chain []*storage.Layer) bool {
 // The ID is the config's digest, so an image that exists under it already
 // has this very config, and with it these layers' diff IDs: it is reused.
 func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg ImageSpec, cc commitConfig) (string, error) {
-	fillDefaults(&cfg) // here too: the image's creation date is the config's
 	img, err := s.assemble(chain, nil, cfg, cc, "")
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
+	created := img.created // the image's creation date is the config's
 	id := img.configDigest.Encoded()
 	manifestDigest := digest.Canonical.FromBytes(img.manifest)
 	top := ""
@@ -41,7 +41,7 @@ func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg Imag
 		top = chain[len(chain)-1].ID
 	}
 	opts := &storage.ImageOptions{
-		CreationDate: *cfg.Created,
+		CreationDate: created,
 		Metadata:     "{}",
 		BigData: []storage.ImageBigDataOption{
 			{Key: img.configDigest.String(), Data: img.config, Digest: img.configDigest},

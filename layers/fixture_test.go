@@ -158,10 +158,10 @@ func testStoreWith(t *testing.T, driver string) *Store {
 // returns its ID.
 func pullBase(t *testing.T, st *Store) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "layout")
-	writeLayout(t, dir, "base", baseEntries)
+	dir := filepath.Join(t.TempDir(), "base") // named after the layout: localhost/base:latest
+	writeLayout(t, dir, "latest", baseEntries)
 	p := &unpack.Puller{Store: st.Storage()}
-	id, err := p.Pull(context.Background(), "oci:"+dir+":base", unpack.PullMissing)
+	id, err := p.Pull(context.Background(), "oci:"+dir+":latest", unpack.PullMissing)
 	if err != nil {
 		t.Fatal(err)
 	}

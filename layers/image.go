@@ -100,30 +100,43 @@ func basics(img *storage.Image) *Image {
 // storage.ImageDigestBigDataKey, the config under its own digest.
 func (s *Store) describe(img *storage.Image) (*Image, error) {
 	out := basics(img)
-	raw, err := s.store.ImageBigData(img.ID, storage.ImageDigestBigDataKey)
+	cfg, d, err := s.config(img)
 	if err != nil {
-		return nil, fmt.Errorf("reading the manifest of image %s: %w", shortID(img.ID), err)
+		return nil, err
 	}
-	m, err := manifest.FromBlob(raw, manifest.GuessMIMEType(raw))
-	if err != nil {
-		return nil, fmt.Errorf("parsing the manifest of image %s: %w", shortID(img.ID), err)
-	}
-	cfg, err := s.store.ImageBigData(img.ID, m.ConfigInfo().Digest.String())
-	if err != nil {
-		return nil, fmt.Errorf("reading the config of image %s: %w", shortID(img.ID), err)
-	}
-	if err := json.Unmarshal(cfg, &out.Config); err != nil {
-		return nil, fmt.Errorf("parsing the config of image %s: %w", shortID(img.ID), err)
-	}
+	out.Config = cfg
 	if out.Digest == "" {
-		if out.Digest, err = manifest.Digest(raw); err != nil {
-			return nil, fmt.Errorf("digesting the manifest of image %s: %w", shortID(img.ID), err)
-		}
+		out.Digest = d
 	}
 	if size, err := s.store.ImageSize(img.ID); err == nil {
 		out.Size = size
 	}
 	return out, nil
+}
+
+// config reads an image's config and its manifest's digest.
+func (s *Store) config(img *storage.Image) (ImageSpec, digest.Digest, error) {
+	var cfg ImageSpec
+	raw, err := s.store.ImageBigData(img.ID, storage.ImageDigestBigDataKey)
+	if err != nil {
+		return cfg, "", fmt.Errorf("reading the manifest of image %s: %w", shortID(img.ID), err)
+	}
+	m, err := manifest.FromBlob(raw, manifest.GuessMIMEType(raw))
+	if err != nil {
+		return cfg, "", fmt.Errorf("parsing the manifest of image %s: %w", shortID(img.ID), err)
+	}
+	blob, err := s.store.ImageBigData(img.ID, m.ConfigInfo().Digest.String())
+	if err != nil {
+		return cfg, "", fmt.Errorf("reading the config of image %s: %w", shortID(img.ID), err)
+	}
+	if err := json.Unmarshal(blob, &cfg); err != nil {
+		return cfg, "", fmt.Errorf("parsing the config of image %s: %w", shortID(img.ID), err)
+	}
+	d, err := manifest.Digest(raw)
+	if err != nil {
+		return cfg, "", fmt.Errorf("digesting the manifest of image %s: %w", shortID(img.ID), err)
+	}
+	return cfg, d, nil
 }
 
 // Manifest returns the raw manifest of an image, for `inspect`.

@@ -1,6 +1,8 @@
 package layers
 
 import (
+	"time"
+
 	"bytes"
 	"context"
 	"errors"
@@ -39,6 +41,7 @@ type commitImage struct {
 	mimeType     string // the manifest's: OCI or Docker schema 2
 	config       []byte
 	configDigest digest.Digest
+	created      time.Time // the config's date
 	blobs        map[digest.Digest]layerBlob
 	remote       map[digest.Digest]*RemoteEntry // layers left in a registry cache
 }

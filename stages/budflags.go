@@ -31,7 +31,12 @@ func (b *builder) commitOptions() []layers.CommitOption {
 	if b.opts.Format == "docker" && len(b.opts.Annotations) > 0 {
 		logrus.Warnf("--annotation is ignored with --format docker: a Docker manifest has no annotations")
 	}
-	return []layers.CommitOption{layers.WithFormat(b.opts.Format), layers.WithAnnotations(b.opts.Annotations)}
+	opts := []layers.CommitOption{layers.WithFormat(b.opts.Format), layers.WithAnnotations(b.opts.Annotations)}
+	if b.opts.Timestamp == nil && b.epoch == nil {
+		// Dates are not fixed: a rebuild that changes nothing else keeps the ID.
+		opts = append(opts, layers.ReuseDates())
+	}
+	return opts
 }
 
 // cacheSince is the oldest cache entry --cache-ttl lets a step use.

@@ -96,14 +96,16 @@ func pullTestJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-func TestPullOCILayoutNamesImageAfterTag(t *testing.T) {
+// A layout's tag names the image after the layout ("oci:DIR/base:latest" is
+// localhost/base:latest, never localhost/latest).
+func TestPullOCILayoutNamesImageAfterLayout(t *testing.T) {
 	st := pullTestStore(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	cfgDigest := pullTestLayout(t, dir, "base", "v1")
+	dir := filepath.Join(t.TempDir(), "base")
+	cfgDigest := pullTestLayout(t, dir, "latest", "v1")
 	p := &Puller{Store: st}
 
-	id, err := p.Pull(ctx, "oci:"+dir+":base", PullMissing)
+	id, err := p.Pull(ctx, "oci:"+dir+":latest", PullMissing)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,15 +136,16 @@ func TestPullRetagsWhenLayoutChanges(t *testing.T) {
 	if err == nil {
 		t.Fatalf("pulling a missing layout succeeded: %s", first)
 	}
+	// A REF that is a name names the image, wherever the layout is.
 	dir := t.TempDir()
-	pullTestLayout(t, dir, "app", "one")
-	first, err = p.Pull(ctx, "oci:"+dir+":app", PullMissing)
+	pullTestLayout(t, dir, "app:latest", "one")
+	first, err = p.Pull(ctx, "oci:"+dir+":app:latest", PullMissing)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir2 := t.TempDir()
-	pullTestLayout(t, dir2, "app", "two")
-	second, err := p.Pull(ctx, "oci:"+dir2+":app", PullMissing)
+	dir2 := filepath.Join(t.TempDir(), "app")
+	pullTestLayout(t, dir2, "latest", "two")
+	second, err := p.Pull(ctx, "oci:"+dir2+":latest", PullMissing)
 	if err != nil {
 		t.Fatal(err)
 	}

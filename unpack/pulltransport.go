@@ -56,24 +56,15 @@ func (p *Puller) storageImage(s string, ref types.ImageReference) (string, error
 	return img.ID, nil
 }
 
-// namesFor picks the names a pulled image gets, as buildah (libimage)
-// does: the tag of an oci:/oci-archive: reference, normalized like a local
-// build ("base" → "localhost/base:latest"); the repo tags of a
+// namesFor picks the names a pulled image gets: for an oci:/oci-archive:
+// reference, see layoutNames; the repo tags of a
 // docker-archive or the reference's own name, normalized as Docker does
 // ("busybox" → "docker.io/library/busybox:latest"); none for dir: or an
 // untagged layout, which is then known by ID only.
 func (p *Puller) namesFor(ref types.ImageReference) ([]string, error) {
 	switch ref.Transport().Name() {
 	case "oci", "oci-archive":
-		_, tag, ok := strings.Cut(ref.StringWithinTransport(), ":")
-		if !ok || tag == "" || strings.HasPrefix(tag, "@") {
-			return nil, nil
-		}
-		n, err := NormalizeName(tag)
-		if err != nil {
-			return nil, fmt.Errorf("naming the image from %s: %w", describe(ref), err)
-		}
-		return []string{n}, nil
+		return layoutNames(ref)
 	case "docker-archive":
 		tags, err := archiveTags(p.sys, ref)
 		if err != nil {

@@ -112,7 +112,7 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			budCommand(), pullCommand(), pushCommand(), tagCommand(), rmiCommand(), imagesCommand(),
 			inspectCommand(), runCommand(), infoCommand(), pruneCommand(), versionCommand(),
-			loginCommand(), logoutCommand(),
+			loginCommand(), logoutCommand(), imageCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

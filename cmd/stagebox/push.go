@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	digest "github.com/opencontainers/go-digest"
 	"github.com/stagebox/stagebox/layers"
@@ -105,4 +108,42 @@ func pushImage(c *cli.Context, st *layers.Store, reg unpack.RegistryOptions, nam
 		}
 	}
 	return nil
+}
+
+func pushCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "push",
+		Usage:     "copy an image from local storage to a registry or a file",
+		ArgsUsage: "IMAGE [DESTINATION (docker://..., oci:DIR:TAG, oci-archive:FILE, docker-archive:FILE[:REF], dir:DIR)]",
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
+				Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
+		}, append(pushFlags(), pushFormatFlags()...)...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 1 || c.NArg() > 2 {
+				return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
+			}
+			dest := c.Args().Get(1)
+			if dest == "" {
+				dest = c.Args().First()
+			}
+			if algo := c.String("compression"); algo != "" && !slices.Contains(layers.Compressions, algo) {
+				return fmt.Errorf("--compression %q: use %s", algo, strings.Join(layers.Compressions, " or "))
+			}
+			reg, err := registryOptions(c)
+			if err != nil {
+				return err
+			}
+			format, err := pushFormat(c)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			defer st.Shutdown()
+			return pushImage(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
+		},
+	}
 }

@@ -308,9 +308,20 @@ func TestConcurrentBuildsShareAStore(t *testing.T) {
 			t.Errorf("the shared tag names an image with /who %q", who)
 		}
 		wantFile(t, s.image(t, "other").Files(), "/who", "three\n")
-		for id := range ids {
-			s.image(t, id)
+		// The build that committed first lost "same" to the other, and with
+		// nothing standing on it its image is gone: no <none> left behind.
+		named := map[string]bool{}
+		for _, tag := range []string{"same", "other", "busybox"} {
+			named[strings.TrimSpace(s.must(t, "inspect", "-f", "{{.Id}}", tag).stdout)] = true
 		}
+		for id := range ids {
+			if named[id] {
+				s.image(t, id)
+			} else if r := s.run(t, opts{}, "inspect", id); r.code == 0 {
+				t.Errorf("image %s lost its only name to a concurrent build, yet is still stored", id)
+			}
+		}
+		wantNoDangling(t, s)
 		if orphans := orphanLayers(t, s); len(orphans) > 0 {
 			t.Errorf("concurrent builds left layers nothing uses: %v", orphans)
 		}

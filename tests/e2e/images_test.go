@@ -50,7 +50,7 @@ func TestImageLifecycle(t *testing.T) {
 		var inspected struct {
 			ID     string `json:"Id"`
 			Names  []string
-			Config struct{ Config struct{ Cmd []string } }
+			Config struct{ Cmd []string } // docker's and podman's inspect: the image's run config
 		}
 		if err := json.Unmarshal([]byte(s.must(t, "inspect", "two:v2").stdout), &inspected); err != nil {
 			t.Errorf("inspect did not print JSON: %v", err)
@@ -58,7 +58,7 @@ func TestImageLifecycle(t *testing.T) {
 		if inspected.ID != id || len(inspected.Names) != 3 {
 			t.Errorf("inspect gave ID %s, names %q; want %s with 3 names", inspected.ID, inspected.Names, id)
 		}
-		wantStrings(t, "inspected Cmd", inspected.Config.Config.Cmd, []string{"cat", "/version"})
+		wantStrings(t, "inspected Cmd", inspected.Config.Cmd, []string{"cat", "/version"})
 
 		s.must(t, "tag", id[:12], "by-id")       // tag by (short) ID
 		s.must(t, "tag", "one", "by-name:extra") // tag by name

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/unpack"
@@ -75,6 +76,10 @@ type Options struct {
 	CacheTTL         time.Duration     // > 0: cache entries recorded longer ago are not used
 	ExplainCache     bool              // say which input of a step changed when it missed
 	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
+
+	// Multi-platform builds (issue 10): platform.go. Platform is the one
+	// target platform (bud --platform); nil builds for the host.
+	Platform *ocispec.Platform
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

@@ -16,19 +16,22 @@ import (
 
 // builder is the state of one build shared by its stage executors.
 type builder struct {
-	store   *layers.Store
-	puller  *unpack.Puller
-	opts    Options
-	plan    *Plan
-	args    *buildArgs
-	global  map[string]string
-	nodes   map[*Stage]*node
-	target  *Stage
-	order   []*Stage
-	results map[*Stage]*stageResult
-	ignore  []string
-	runDir  string     // per-build scratch space under the store's run root
-	epoch   *time.Time // the SOURCE_DATE_EPOCH build arg, if given
+	store  *layers.Store
+	puller *unpack.Puller
+	// hostPuller pulls for $BUILDPLATFORM stages of a build for another
+	// platform (pullerFor).
+	hostPuller *unpack.Puller
+	opts       Options
+	plan       *Plan
+	args       *buildArgs
+	global     map[string]string
+	nodes      map[*Stage]*node
+	target     *Stage
+	order      []*Stage
+	results    map[*Stage]*stageResult
+	ignore     []string
+	runDir     string     // per-build scratch space under the store's run root
+	epoch      *time.Time // the SOURCE_DATE_EPOCH build arg, if given
 
 	contexts map[string]*namedContext // --build-context, by contextKey
 
@@ -89,7 +92,8 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	if err := b.openCaches(); err != nil {
 		return nil, err
 	}
-	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry}
+	b.args.target = o.targetPlatform()
+	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry, Platform: o.Platform}
 	if !o.Quiet {
 		b.puller.Log = o.Err
 	}
@@ -100,6 +104,7 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	if b.nodes, err = plan.graph(b.global, lex); err != nil {
 		return nil, err
 	}
+	b.assignPlatforms()
 	if b.contexts, err = parseBuildContexts(o.BuildContexts); err != nil {
 		return nil, err
 	}
@@ -109,6 +114,9 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	}
 	b.order = needed(b.nodes, b.target)
 	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	if err := b.checkEmulation(); err != nil {
 		return nil, err
 	}
 	b.committed = map[*Stage]bool{}

@@ -3,7 +3,6 @@ package stages
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -16,17 +15,19 @@ import (
 // stageState is one stage being executed: its layer stack (by top layer),
 // the config it mutates, and the ARGs in scope.
 type stageState struct {
-	b      *builder
-	stage  *Stage
-	node   *node
-	lex    *shell.Lex
-	args   *argScope
-	top    string
-	key    string // cache key of top: the chain of filesystem steps below it
-	cfg    layers.ImageSpec
-	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
-	step   int
-	steps  int
+	b     *builder
+	stage *Stage
+	node  *node
+	// platform is the one the stage builds for: node.platform (platform.go).
+	platform ocispec.Platform
+	lex      *shell.Lex
+	args     *argScope
+	top      string
+	key      string // cache key of top: the chain of filesystem steps below it
+	cfg      layers.ImageSpec
+	cmdSet   bool // CMD given in this stage (an ENTRYPOINT then keeps it)
+	step     int
+	steps    int
 
 	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
 	ctx     context.Context          // the build's, for downloads a step triggers
@@ -37,6 +38,7 @@ type stageState struct {
 
 func (b *builder) runStage(ctx context.Context, s *Stage) error {
 	st := &stageState{b: b, ctx: ctx, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
+	st.platform = st.node.platform
 	cmds := s.Commands
 	if st.node.context != nil {
 		cmds = nil // replaced by the build context of its name
@@ -125,12 +127,15 @@ func (st *stageState) startFromImage(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
+	id, err := st.b.pullerFor(st.platform).Pull(ctx, name, st.b.opts.Pull)
 	if err != nil {
 		return err
 	}
 	img, err := st.b.store.Image(id)
 	if err != nil {
+		return err
+	}
+	if err := st.checkBasePlatform(name, img.Config.Image); err != nil {
 		return err
 	}
 	st.top, st.cfg, st.key = img.TopLayer, cloneSpec(img.Config), "image:"+img.ID
@@ -141,10 +146,10 @@ func (st *stageState) startFromImage(ctx context.Context, name string) error {
 
 // startEmpty starts the stage on no layers with the config docker and
 // BuildKit give an empty image: the host platform, WorkingDir "/" and the
-// default PATH.
+// default PATH. The platform is the stage's (the host's unless --platform).
 func (st *stageState) startEmpty() {
 	st.top, st.key = "", "scratch"
-	st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
+	st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: st.platform}}
 	st.cfg.Config.WorkingDir = "/"
 	st.defaultPath()
 }

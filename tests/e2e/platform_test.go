@@ -137,3 +137,29 @@ func TestPlatformSeveralAreRefusedInOneLine(t *testing.T) {
 		}
 	})
 }
+
+// TestPlatformBuildPlatformStageRunsNatively is the cross-compiling
+// pattern: a FROM --platform=$BUILDPLATFORM stage runs natively (on the
+// host's busybox) knowing TARGETARCH, and the final stage is arm64's.
+func TestPlatformBuildPlatformStageRunsNatively(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		needEmulation(t, s)
+		df := strings.ReplaceAll(`FROM --platform=$BUILDPLATFORM oci:%s:latest AS build
+ARG TARGETARCH
+RUN echo "built on $(uname -m) for $TARGETARCH" > /out
+FROM oci:%s:latest
+COPY --from=build /out /out
+RUN uname -m > /arch
+`, "%s", layout)
+		img := s.image(t, s.build(t, df, nil, "--platform", "linux/arm64"))
+		files := img.Files()
+		if e, _ := files.Get("/out"); strings.Contains(string(e.Data), "aarch64") || !strings.HasSuffix(string(e.Data), " for arm64\n") {
+			t.Errorf("$BUILDPLATFORM stage wrote %q, want a native build for arm64", e.Data)
+		}
+		if e, _ := files.Get("/arch"); string(e.Data) != "aarch64\n" || img.Config.Architecture != "arm64" {
+			t.Errorf("final stage: uname -m %q, architecture %q; want aarch64, arm64", e.Data, img.Config.Architecture)
+		}
+	})
+}

@@ -92,8 +92,10 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	if err := b.openCaches(); err != nil {
 		return nil, err
 	}
-	b.args.target = o.targetPlatform()
-	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry, Platform: o.Platform}
+	// Always a platform: a local image of another one is not a base.
+	target := o.targetPlatform()
+	b.args.target = target
+	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry, Platform: &target}
 	if !o.Quiet {
 		b.puller.Log = o.Err
 	}

@@ -29,6 +29,9 @@ func (st *stageState) lazyFrom(ctx context.Context, name string) (bool, error) {
 	if err := json.Unmarshal(remote.Config, &cfg); err != nil {
 		return false, fmt.Errorf("the config of %s: %w", name, err)
 	}
+	if err := st.checkBasePlatform(name, cfg.Image); err != nil {
+		return false, err
+	}
 	st.top, st.cfg, st.key = "", cfg, "image:"+id
 	st.base = &lazyBase{name: name, remote: remote, diffIDs: cfg.RootFS.DiffIDs}
 	return true, nil

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -160,6 +161,35 @@ RUN uname -m > /arch
 		}
 		if e, _ := files.Get("/arch"); string(e.Data) != "aarch64\n" || img.Config.Architecture != "arm64" {
 			t.Errorf("final stage: uname -m %q, architecture %q; want aarch64, arm64", e.Data, img.Config.Architecture)
+		}
+	})
+}
+
+// TestPlatformRegistryListGivesEachBuildItsEntry pushes the two-platform
+// index to a registry: an arm64 build and a host build FROM the same name
+// each get their own entry, although the name is in local storage.
+func TestPlatformRegistryListGivesEachBuildItsEntry(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	skopeo, err := exec.LookPath("skopeo")
+	if err != nil {
+		t.Skip("SKIP: skopeo is not installed (apt-get install skopeo)")
+	}
+	reg := serveRegistry(t, registryOptions{})
+	ref := reg.Host + "/stagebox/busybox:multi"
+	if out, err := exec.Command(skopeo, "copy", "--all", "--dest-tls-verify=false", "oci:"+layout+":latest", "docker://"+ref).CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy --all: %v\n%s", err, out)
+	}
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		needEmulation(t, s)
+		df := "FROM " + ref + "\nRUN uname -m > /arch\n"
+		arm := s.image(t, s.build(t, df, nil, "--tls-verify=false", "--platform", "linux/arm64"))
+		if e, _ := arm.Files().Get("/arch"); string(e.Data) != "aarch64\n" {
+			t.Errorf("arm64 build: uname -m = %q", e.Data)
+		}
+		host := s.image(t, s.build(t, df, nil, "--tls-verify=false"))
+		if e, _ := host.Files().Get("/arch"); string(e.Data) == "aarch64\n" || host.Config.Architecture != runtime.GOARCH {
+			t.Errorf("host build after the arm64 one: uname -m %q, architecture %q", e.Data, host.Config.Architecture)
 		}
 	})
 }

@@ -104,6 +104,9 @@ func (s *Store) describe(img *storage.Image) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest of image %s: %w", shortID(img.ID), err)
 	}
+	if manifest.MIMETypeIsMultiImage(manifest.GuessMIMEType(raw)) {
+		return out, nil // an image index (CommitList): no config of its own
+	}
 	m, err := manifest.FromBlob(raw, manifest.GuessMIMEType(raw))
 	if err != nil {
 		return nil, fmt.Errorf("parsing the manifest of image %s: %w", shortID(img.ID), err)

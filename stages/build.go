@@ -77,14 +77,20 @@ type Options struct {
 	ExplainCache     bool              // say which input of a step changed when it missed
 	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
 
-	// Multi-platform builds (issue 10): platform.go. Platform is the one
-	// target platform (bud --platform); nil builds for the host.
-	Platform *ocispec.Platform
+	// Multi-platform builds (issue 10): platform.go, multiplatform.go.
+	// Platform is the one target platform (bud --platform); nil builds for
+	// the host. Platforms, when it has several, builds each and commits
+	// an OCI image index under Tags (Platform is then ignored).
+	Platform  *ocispec.Platform
+	Platforms []ocispec.Platform
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (string, error) {
+	if len(o.Platforms) > 1 {
+		return buildPlatforms(ctx, st, o)
+	}
 	o = withDefaults(o)
 	if err := checkRepro(&o); err != nil {
 		return "", err

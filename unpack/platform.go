@@ -113,3 +113,35 @@ func (p *Puller) localPlatform(id string) bool {
 	}
 	return platformMatches(p.Platform, cfg.OS, cfg.Architecture, cfg.Variant)
 }
+
+// listEntry resolves a stored image index (a multi-platform build's) to
+// the stored image of p's platform (the host's when p.Platform is nil);
+// an ordinary image is itself. It reports false for a list with no
+// entry for the platform in storage.
+func (p *Puller) listEntry(id string) (string, bool) {
+	raw, err := p.Store.ImageBigData(id, storage.ImageDigestBigDataKey)
+	if err != nil {
+		return id, true
+	}
+	mt := manifest.GuessMIMEType(raw)
+	if !manifest.MIMETypeIsMultiImage(mt) {
+		return id, true
+	}
+	list, err := manifest.ListFromBlob(raw, mt)
+	if err != nil {
+		return "", false
+	}
+	sys := &types.SystemContext{}
+	if p.sys != nil {
+		sys = p.sys
+	}
+	d, err := list.ChooseInstance(sys)
+	if err != nil {
+		return "", false
+	}
+	imgs, err := p.Store.ImagesByDigest(d)
+	if err != nil || len(imgs) == 0 {
+		return "", false
+	}
+	return imgs[0].ID, true
+}

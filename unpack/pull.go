@@ -124,11 +124,15 @@ func (p *Puller) pullNamed(ctx context.Context, name string, local []string, rem
 func (p *Puller) localImage(names []string, policy PullPolicy) (string, bool) {
 	for _, n := range names {
 		img, err := p.Store.Image(n)
-		if err != nil || (!strings.HasPrefix(img.ID, n) && !p.localPlatform(img.ID)) {
+		if err != nil {
+			continue
+		}
+		id, ok := p.listEntry(img.ID)
+		if !ok || (!strings.HasPrefix(img.ID, n) && !p.localPlatform(id)) {
 			continue
 		}
 		if policy != PullAlways || strings.HasPrefix(img.ID, n) {
-			return img.ID, true
+			return id, true
 		}
 	}
 	return "", false

@@ -30,10 +30,8 @@ func pullPlatformFlags() []cli.Flag {
 	}
 }
 
-// platformOption reads --platform, --arch, --os and --variant into the one
-// platform they name; nil when none is given. Several platforms are
-// refused: one platform per build for now.
-func platformOption(c *cli.Context) (*ocispec.Platform, error) {
+// platformList is --platform's values, repeated or comma-separated.
+func platformList(c *cli.Context) []string {
 	var list []string
 	for _, v := range c.StringSlice("platform") {
 		for _, p := range strings.Split(v, ",") {
@@ -42,8 +40,16 @@ func platformOption(c *cli.Context) (*ocispec.Platform, error) {
 			}
 		}
 	}
+	return list
+}
+
+// platformOption reads --platform, --arch, --os and --variant into the one
+// platform they name; nil when none is given. Several platforms are
+// refused (pull takes one entry).
+func platformOption(c *cli.Context) (*ocispec.Platform, error) {
+	list := platformList(c)
 	if len(list) > 1 {
-		return nil, fmt.Errorf("--platform %s: building for several platforms at once (a manifest list) is not supported yet; run one build per platform with --platform OS/ARCH", strings.Join(list, ","))
+		return nil, fmt.Errorf("--platform %s: give one platform", strings.Join(list, ","))
 	}
 	if len(list) == 0 && c.String("arch") == "" && c.String("os") == "" && c.String("variant") == "" {
 		return nil, nil
@@ -70,11 +76,29 @@ func platformOption(c *cli.Context) (*ocispec.Platform, error) {
 	return &p, nil
 }
 
-// budPlatform fills o from platformFlags.
+// budPlatform fills o from platformFlags: one platform, or several, each
+// OS/ARCH[/VARIANT] in full, for an image index.
 func budPlatform(c *cli.Context, o *stages.Options) error {
-	p, err := platformOption(c)
-	o.Platform = p
-	return err
+	list := platformList(c)
+	if len(list) <= 1 {
+		p, err := platformOption(c)
+		o.Platform = p
+		return err
+	}
+	if c.IsSet("arch") || c.IsSet("os") || c.IsSet("variant") {
+		return errors.New("--arch, --os and --variant name one platform: with several, give each as --platform OS/ARCH[/VARIANT]")
+	}
+	for _, s := range list {
+		p, err := unpack.ParsePlatform(s)
+		if err != nil {
+			return fmt.Errorf("--platform: %w", err)
+		}
+		if p.OS != "linux" {
+			return fmt.Errorf("--platform %s: stagebox builds Linux images only; use linux/ARCH", s)
+		}
+		o.Platforms = append(o.Platforms, p)
+	}
+	return nil
 }
 
 // printEmulation is info's line of the architectures RUN can emulate.

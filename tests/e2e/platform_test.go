@@ -129,12 +129,23 @@ func TestPlatformMissingHandlerFailsBeforeTheFirstStep(t *testing.T) {
 	})
 }
 
-func TestPlatformSeveralAreRefusedInOneLine(t *testing.T) {
+// TestPlatformSeveralRefusalsAreOneLine: what a several-platform build
+// does not do is refused before it starts.
+func TestPlatformSeveralRefusalsAreOneLine(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
-		r := s.bud(t, opts{}, "FROM scratch\n", nil, "--platform", "linux/amd64,linux/arm64")
-		if r.code == 0 || !strings.Contains(r.stderr, "several platforms") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 {
-			t.Fatalf("several platforms not refused in one line:\n%s", r)
+		for _, c := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--platform", "linux/amd64,linux/arm64", "--format", "docker"}, "--format docker with several platforms"},
+			{[]string{"--platform", "linux/amd64,linux/arm64", "--arch", "arm64"}, "--arch, --os and --variant name one platform"},
+			{[]string{"--platform", "linux/arm64,linux/arm64"}, "given twice"},
+		} {
+			r := s.bud(t, opts{}, "FROM scratch\nCOPY Dockerfile /\n", nil, c.args...)
+			if r.code == 0 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stdout, "STEP") {
+				t.Errorf("%v not refused before the build with %q:\n%s", c.args, c.want, r)
+			}
 		}
 	})
 }
@@ -192,4 +203,90 @@ func TestPlatformRegistryListGivesEachBuildItsEntry(t *testing.T) {
 			t.Errorf("host build after the arm64 one: uname -m %q, architecture %q", e.Data, host.Config.Architecture)
 		}
 	})
+}
+
+// TestPlatformSeveralCommitAnIndex builds the cross-compiling pattern for
+// the host and arm64: the $BUILDPLATFORM stage runs once (the second
+// platform hits its cache), -t names an OCI index of two images whose
+// binaries are of their architecture, and push writes the index and both.
+func TestPlatformSeveralCommitAnIndex(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	skopeo, err := exec.LookPath("skopeo")
+	if err != nil {
+		t.Skip("SKIP: skopeo is not installed (apt-get install skopeo)")
+	}
+	host := "linux/" + runtime.GOARCH
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		needEmulation(t, s)
+		// The step before ARG TARGETARCH is the same for every target
+		// (BuildKit's shared `go mod download`); the one after runs per
+		// target, natively.
+		df := strings.ReplaceAll(`FROM --platform=$BUILDPLATFORM oci:%s:latest AS build
+RUN echo native-stage-ran
+ARG TARGETARCH
+RUN echo "$TARGETARCH" > /target
+FROM oci:%s:latest
+COPY --from=build /target /target
+RUN uname -m > /arch
+`, "%s", layout)
+		r := s.bud(t, opts{}, df, nil, "--platform", host+",linux/arm64", "-t", "localhost/multi")
+		if r.code != 0 {
+			t.Fatalf("two-platform build failed:\n%s", r)
+		}
+		n := 0
+		for _, line := range strings.Split(r.stdout+r.stderr, "\n") {
+			if strings.HasSuffix(line, "] native-stage-ran") { // its output, not the step line
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("the shared $BUILDPLATFORM step ran %d times, want once:\n%s", n, r)
+		}
+		dir := filepath.Join(s.scratch(t, "oci"), "layout")
+		s.must(t, "push", "localhost/multi", "oci:"+dir+":v1")
+		out, err := exec.Command(skopeo, "inspect", "--raw", "oci:"+dir+":v1").CombinedOutput()
+		if err != nil {
+			t.Fatalf("skopeo inspect --raw: %v\n%s", err, out)
+		}
+		raw := string(out)
+		if !strings.Contains(raw, "image.index") || strings.Count(raw, "image.manifest") != 2 || !strings.Contains(raw, `"architecture":"arm64"`) {
+			t.Errorf("pushed list is not an index of two manifests with arm64:\n%s", raw)
+		}
+		for _, c := range []struct{ platform, machine string }{{host, hostMachine(t)}, {"linux/arm64", "aarch64"}} {
+			// FROM the list takes the platform's entry: its files are the entry's.
+			img := s.image(t, s.build(t, "FROM localhost/multi\n", nil, "--platform", c.platform))
+			files := img.Files()
+			arch := strings.TrimPrefix(c.platform, "linux/")
+			if e, _ := files.Get("/target"); string(e.Data) != arch+"\n" {
+				t.Errorf("%s: TARGETARCH in the native stage = %q", c.platform, e.Data)
+			}
+			if e, _ := files.Get("/arch"); string(e.Data) != c.machine+"\n" {
+				t.Errorf("%s: uname -m = %q, want %s", c.platform, e.Data, c.machine)
+			}
+			if e, _ := files.Get("/bin/busybox"); elfMachine(e.Data) != elfMachines[arch] {
+				t.Errorf("%s: /bin/busybox is for ELF machine %d", c.platform, elfMachine(e.Data))
+			}
+		}
+	})
+}
+
+// elfMachines are the ELF e_machine values of the architectures tested.
+var elfMachines = map[string]uint16{"amd64": 62, "arm64": 183}
+
+// elfMachine reads e_machine from a little-endian ELF header.
+func elfMachine(b []byte) uint16 {
+	if len(b) < 20 || string(b[:4]) != "\x7fELF" {
+		return 0
+	}
+	return uint16(b[18]) | uint16(b[19])<<8
+}
+
+// hostMachine is `uname -m` here.
+func hostMachine(t *testing.T) string {
+	out, err := exec.Command("uname", "-m").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -16,22 +16,23 @@ import (
 
 // builder is the state of one build shared by its stage executors.
 type builder struct {
-	store  *layers.Store
-	puller *unpack.Puller
+	store   *layers.Store
+	puller  *unpack.Puller
+	opts    Options
+	plan    *Plan
+	args    *buildArgs
+	global  map[string]string
+	nodes   map[*Stage]*node
+	target  *Stage
+	order   []*Stage
+	results map[*Stage]*stageResult
+	ignore  []string
+	runDir  string     // per-build scratch space under the store's run root
+	epoch   *time.Time // the SOURCE_DATE_EPOCH build arg, if given
+
 	// hostPuller pulls for $BUILDPLATFORM stages of a build for another
-	// platform (pullerFor).
+	// platform (pullerFor in platform.go).
 	hostPuller *unpack.Puller
-	opts       Options
-	plan       *Plan
-	args       *buildArgs
-	global     map[string]string
-	nodes      map[*Stage]*node
-	target     *Stage
-	order      []*Stage
-	results    map[*Stage]*stageResult
-	ignore     []string
-	runDir     string     // per-build scratch space under the store's run root
-	epoch      *time.Time // the SOURCE_DATE_EPOCH build arg, if given
 
 	contexts map[string]*namedContext // --build-context, by contextKey
 

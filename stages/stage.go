@@ -15,19 +15,20 @@ import (
 // stageState is one stage being executed: its layer stack (by top layer),
 // the config it mutates, and the ARGs in scope.
 type stageState struct {
-	b     *builder
-	stage *Stage
-	node  *node
+	b      *builder
+	stage  *Stage
+	node   *node
+	lex    *shell.Lex
+	args   *argScope
+	top    string
+	key    string // cache key of top: the chain of filesystem steps below it
+	cfg    layers.ImageSpec
+	cmdSet bool // CMD given in this stage (an ENTRYPOINT then keeps it)
+	step   int
+	steps  int
+
 	// platform is the one the stage builds for: node.platform (platform.go).
 	platform ocispec.Platform
-	lex      *shell.Lex
-	args     *argScope
-	top      string
-	key      string // cache key of top: the chain of filesystem steps below it
-	cfg      layers.ImageSpec
-	cmdSet   bool // CMD given in this stage (an ENTRYPOINT then keeps it)
-	step     int
-	steps    int
 
 	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
 	ctx     context.Context          // the build's, for downloads a step triggers

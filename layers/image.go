@@ -121,6 +121,10 @@ func (s *Store) config(img *storage.Image) (ImageSpec, digest.Digest, error) {
 	if err != nil {
 		return cfg, "", fmt.Errorf("reading the manifest of image %s: %w", shortID(img.ID), err)
 	}
+	if manifest.MIMETypeIsMultiImage(manifest.GuessMIMEType(raw)) {
+		d, err := manifest.Digest(raw)
+		return cfg, d, err // an image index (CommitList): no config of its own
+	}
 	m, err := manifest.FromBlob(raw, manifest.GuessMIMEType(raw))
 	if err != nil {
 		return cfg, "", fmt.Errorf("parsing the manifest of image %s: %w", shortID(img.ID), err)

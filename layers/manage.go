@@ -24,23 +24,39 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOpt
 	if err != nil {
 		return err
 	}
-	src, err := is.Transport.NewStoreReference(s.store, nil, img.ID)
-	if err != nil {
-		return fmt.Errorf("push: %w", err)
-	}
 	sys, err := cfg.destContext()
 	if err != nil {
 		return err
 	}
-	return s.pushRef(ctx, src, nameOrID, dest, cfg, sys)
+	if index, err := s.listIndex(img); err != nil || index != nil {
+		if err != nil {
+			return err
+		}
+		return s.pushList(ctx, index, nameOrID, dest, cfg, sys)
+	}
+	src, err := s.storeRef(img.ID)
+	if err != nil {
+		return err
+	}
+	_, err = s.pushRef(ctx, src, nameOrID, dest, cfg, sys)
+	return err
+}
+
+// storeRef is the containers-storage reference of image id in this store.
+func (s *Store) storeRef(id string) (types.ImageReference, error) {
+	ref, err := is.Transport.NewStoreReference(s.store, nil, id)
+	if err != nil {
+		return nil, fmt.Errorf("push: %w", err)
+	}
+	return ref, nil
 }
 
 // pushRef copies src (called name in messages) to dest as cfg says, with
-// sys as the destination's context.
-func (s *Store) pushRef(ctx context.Context, src types.ImageReference, name, dest string, cfg pushConfig, sys *types.SystemContext) error {
+// sys as the destination's context; it returns the manifest it wrote.
+func (s *Store) pushRef(ctx context.Context, src types.ImageReference, name, dest string, cfg pushConfig, sys *types.SystemContext) ([]byte, error) {
 	destRef, err := s.parseDest(dest)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var written []byte
 	err = unpack.WithRetry(ctx, cfg.registry, func() error {
@@ -54,14 +70,14 @@ func (s *Store) pushRef(ctx context.Context, src types.ImageReference, name, des
 		return err
 	})
 	if err != nil {
-		return unpack.Explain(fmt.Errorf("pushing %s to %s: %w", name, dest, err), sys, cfg.registry)
+		return nil, unpack.Explain(fmt.Errorf("pushing %s to %s: %w", name, dest, err), sys, cfg.registry)
 	}
 	if cfg.digest != nil {
 		if *cfg.digest, err = manifest.Digest(written); err != nil {
-			return fmt.Errorf("digesting the manifest pushed to %s: %w", dest, err)
+			return nil, fmt.Errorf("digesting the manifest pushed to %s: %w", dest, err)
 		}
 	}
-	return nil
+	return written, nil
 }
 
 // parseDest parses a push destination; containers-storage: means this

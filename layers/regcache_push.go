@@ -47,7 +47,7 @@ func (s *Store) PushCached(ctx context.Context, topLayer string, remote []*Remot
 	if err := knowLocations(sys, remote); err != nil {
 		logrus.Debugf("cached layers will be copied, not mounted: %v", err)
 	}
-	if err := s.pushRef(ctx, commitRef{img}, "the build's image", dest, pcfg, sys); err != nil {
+	if _, err := s.pushRef(ctx, commitRef{img}, "the build's image", dest, pcfg, sys); err != nil {
 		return "", err
 	}
 	return img.configDigest.Encoded(), nil

@@ -1,13 +1,14 @@
 package stages
 
 import (
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stagebox/stagebox/unpack"
 )
 
 // buildArgs are the --build-arg values, with a record of which ones a
@@ -16,6 +17,7 @@ type buildArgs struct {
 	values map[string]string
 	mu     sync.Mutex
 	used   map[string]bool
+	target ocispec.Platform // the build's target platform; zero is the host
 }
 
 func newBuildArgs(v map[string]string) *buildArgs {
@@ -60,11 +62,14 @@ var predefinedArgs = map[string]bool{
 
 // platformArgs are the automatic platform ARGs BuildKit defines in the
 // global scope; a stage sees them after `ARG TARGETARCH` and the like.
-func platformArgs() map[string]string {
-	p := runtime.GOOS + "/" + runtime.GOARCH
+func (b *buildArgs) platformArgs() map[string]string {
+	target, build := b.target, unpack.HostPlatform()
+	if target.Architecture == "" {
+		target = build
+	}
 	return map[string]string{
-		"TARGETPLATFORM": p, "TARGETOS": runtime.GOOS, "TARGETARCH": runtime.GOARCH, "TARGETVARIANT": "",
-		"BUILDPLATFORM": p, "BUILDOS": runtime.GOOS, "BUILDARCH": runtime.GOARCH, "BUILDVARIANT": "",
+		"TARGETPLATFORM": unpack.PlatformString(target), "TARGETOS": target.OS, "TARGETARCH": target.Architecture, "TARGETVARIANT": target.Variant,
+		"BUILDPLATFORM": unpack.PlatformString(build), "BUILDOS": build.OS, "BUILDARCH": build.Architecture, "BUILDVARIANT": build.Variant,
 	}
 }
 
@@ -179,8 +184,9 @@ func (a *argScope) runEnv(configEnv []string) []string {
 // globalArgs resolves the ARGs before the first FROM, which FROM lines may
 // use and stages may re-declare.
 func globalArgs(meta []instructions.ArgCommand, build *buildArgs, lex *shell.Lex) (map[string]string, error) {
-	scope := newArgScope(build, platformArgs())
-	for k, v := range platformArgs() {
+	auto := build.platformArgs()
+	scope := newArgScope(build, auto)
+	for k, v := range auto {
 		scope.names = append(scope.names, k)
 		scope.values[k] = v
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/unpack"
@@ -80,11 +81,21 @@ type Options struct {
 	// build's events go to Progress; nil means plain lines on Out, and
 	// Quiet means none.
 	Progress Progress
+
+	// Multi-platform builds (issue 10): platform.go, multiplatform.go.
+	// Platform is the one target platform (bud --platform); nil builds for
+	// the host. Platforms, when it has several, builds each and commits
+	// an OCI image index under Tags (Platform is then ignored).
+	Platform  *ocispec.Platform
+	Platforms []ocispec.Platform
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (id string, err error) {
+	if len(o.Platforms) > 1 {
+		return buildPlatforms(ctx, st, o)
+	}
 	o = withDefaults(o)
 	defer buildEnd(o.Progress, time.Now(), &id, &err)
 	if err := checkRepro(&o); err != nil {

@@ -29,6 +29,10 @@ type builder struct {
 	runDir  string     // per-build scratch space under the store's run root
 	epoch   *time.Time // the SOURCE_DATE_EPOCH build arg, if given
 
+	// hostPuller pulls for $BUILDPLATFORM stages of a build for another
+	// platform (pullerFor in platform.go).
+	hostPuller *unpack.Puller
+
 	contexts map[string]*namedContext // --build-context, by contextKey
 
 	// committed are the stages whose layers the image is made of: the
@@ -88,7 +92,10 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	if err := b.openCaches(); err != nil {
 		return nil, err
 	}
-	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry}
+	// Always a platform: a local image of another one is not a base.
+	target := o.targetPlatform()
+	b.args.target = target
+	b.puller = &unpack.Puller{Store: st.Storage(), Registry: o.Registry, Platform: &target}
 	if b.events != nil {
 		b.puller.Log = b.logWriter()
 	}
@@ -99,6 +106,7 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	if b.nodes, err = plan.graph(b.global, lex); err != nil {
 		return nil, err
 	}
+	b.assignPlatforms()
 	if b.contexts, err = parseBuildContexts(o.BuildContexts); err != nil {
 		return nil, err
 	}
@@ -108,6 +116,9 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	}
 	b.order = needed(b.nodes, b.target)
 	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	if err := b.checkEmulation(); err != nil {
 		return nil, err
 	}
 	b.committed = map[*Stage]bool{}

@@ -27,7 +27,7 @@ var partNames = map[string]string{
 	"content": "build context content", "from": "source stage or image", "dest": "destination",
 	"chown": "--chown", "chmod": "--chmod", "user": "USER", "workdir": "WORKDIR", "shell": "SHELL",
 	"network": "network", "times": "file times (--timestamp, --rewrite-timestamp)", "hosts": "--add-host, --no-hosts or --ulimit",
-	"bind": "files bound at",
+	"bind": "files bound at", "platform": "target platform (--platform)",
 }
 
 // stepInputs names each part of a step's cache key (see runKey and

@@ -2,11 +2,11 @@ package stages
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // node is a stage with its references resolved: what it starts from and
@@ -17,7 +17,11 @@ type node struct {
 	baseStage *Stage // set when FROM names an earlier stage
 	copyFrom  map[string]*Stage
 	deps      []*Stage
-	refusal   error // what stagebox refuses in the FROM line (a foreign --platform)
+	refusal   error // what stagebox refuses in the FROM line (an unsupported --platform)
+	// FROM --platform, expanded ("" when not given), and the platform the
+	// stage runs for (platform.go).
+	fromPlatform string
+	platform     ocispec.Platform
 
 	// --build-context (named build contexts)
 	context     *namedContext // replaces this stage, which runs nothing of its own
@@ -38,9 +42,8 @@ func (p *Plan) graph(global map[string]string, lex *shell.Lex) (map[*Stage]*node
 		if base == "" {
 			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: fmt.Errorf("base name %q expands to an empty string", s.Base)}
 		}
-		// Refused by validate, in file order, and only if the stage runs.
-		if err := checkPlatform(s.Platform, lex, env); err != nil {
-			n.refusal = &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: err}
+		if n.fromPlatform, _, err = lex.ProcessWord(s.Platform, env); err != nil {
+			return nil, &Error{File: p.File, Line: s.Line, Instruction: "FROM", Err: err}
 		}
 		n.base = base
 		if bs, ok := p.lookupName(base, s.Index); ok {
@@ -116,22 +119,6 @@ func (p *Plan) checkForward(ref string, index int) error {
 		}
 	}
 	return nil
-}
-
-// checkPlatform accepts only the host platform: stagebox runs RUN natively.
-func checkPlatform(platform string, lex *shell.Lex, env shell.EnvGetter) error {
-	if platform == "" {
-		return nil
-	}
-	p, _, err := lex.ProcessWord(platform, env)
-	if err != nil {
-		return err
-	}
-	host := runtime.GOOS + "/" + runtime.GOARCH
-	if p == host || p == "$BUILDPLATFORM" || strings.TrimSuffix(p, "/") == host {
-		return nil
-	}
-	return fmt.Errorf("--platform=%s is not supported: stagebox builds for the host platform %s only", p, host)
 }
 
 // target picks the stage to commit: --target by name (or index), else the last.

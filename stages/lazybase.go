@@ -17,7 +17,8 @@ import (
 // reports false when the image is in storage already, or the build has no
 // --cache-from (then a step will run on it: pulling it at once is as cheap).
 func (st *stageState) lazyFrom(ctx context.Context, name string) (bool, error) {
-	if len(st.b.cache.from) == 0 {
+	// Lazy bases are resolved by the build's puller: the target platform's.
+	if len(st.b.cache.from) == 0 || st.b.pullerFor(st.platform) != st.b.puller {
 		return false, nil
 	}
 	id, remote, err := st.b.resolve(ctx, name)
@@ -27,6 +28,9 @@ func (st *stageState) lazyFrom(ctx context.Context, name string) (bool, error) {
 	var cfg layers.ImageSpec
 	if err := json.Unmarshal(remote.Config, &cfg); err != nil {
 		return false, fmt.Errorf("the config of %s: %w", name, err)
+	}
+	if err := st.checkBasePlatform(name, cfg.Image); err != nil {
+		return false, err
 	}
 	st.top, st.cfg, st.key = "", cfg, "image:"+id
 	st.base = &lazyBase{name: name, remote: remote, diffIDs: cfg.RootFS.DiffIDs}

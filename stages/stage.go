@@ -3,7 +3,6 @@ package stages
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -29,6 +28,9 @@ type stageState struct {
 	steps  int
 	clock  stepClock // the current step's start, for its end event
 
+	// platform is the one the stage builds for: node.platform (platform.go).
+	platform ocispec.Platform
+
 	// Registry cache: what is still in registries (see lazyFrom, remoteHit).
 	ctx     context.Context          // the build's, for downloads a step triggers
 	pending []*layers.RemoteEntry    // registry cache hits stacked on top, not downloaded yet
@@ -38,6 +40,7 @@ type stageState struct {
 
 func (b *builder) runStage(ctx context.Context, s *Stage) (err error) {
 	st := &stageState{b: b, ctx: ctx, stage: s, node: b.nodes[s], lex: b.newLexer(), args: newArgScope(b.args, b.global)}
+	st.platform = st.node.platform
 	cmds := s.Commands
 	if st.node.context != nil {
 		cmds = nil // replaced by the build context of its name
@@ -120,12 +123,15 @@ func (st *stageState) startFromImage(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	id, err := st.b.puller.Pull(ctx, name, st.b.opts.Pull)
+	id, err := st.b.pullerFor(st.platform).Pull(ctx, name, st.b.opts.Pull)
 	if err != nil {
 		return err
 	}
 	img, err := st.b.store.Image(id)
 	if err != nil {
+		return err
+	}
+	if err := st.checkBasePlatform(name, img.Config.Image); err != nil {
 		return err
 	}
 	st.top, st.cfg, st.key = img.TopLayer, cloneSpec(img.Config), "image:"+img.ID
@@ -136,10 +142,10 @@ func (st *stageState) startFromImage(ctx context.Context, name string) error {
 
 // startEmpty starts the stage on no layers with the config docker and
 // BuildKit give an empty image: the host platform, WorkingDir "/" and the
-// default PATH.
+// default PATH. The platform is the stage's (the host's unless --platform).
 func (st *stageState) startEmpty() {
 	st.top, st.key = "", "scratch"
-	st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: ocispec.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}}}
+	st.cfg = layers.ImageSpec{Image: ocispec.Image{Platform: st.platform}}
 	st.cfg.Config.WorkingDir = "/"
 	st.defaultPath()
 }

@@ -13,6 +13,7 @@ func validateOf(t *testing.T, src string, contexts map[string]string) error {
 		t.Fatal(err)
 	}
 	b := &builder{plan: p, nodes: nodes}
+	b.assignPlatforms()
 	if b.contexts, err = parseBuildContexts(contexts); err != nil {
 		t.Fatal(err)
 	}

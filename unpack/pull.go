@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
@@ -20,6 +21,9 @@ type Puller struct {
 	Store    storage.Store
 	Registry RegistryOptions // TLS, credentials, registries.conf, retries
 	Log      io.Writer       // copy progress; nil is quiet
+	// Platform picks the entry of a manifest list or index, and refuses a
+	// local image of another platform; nil is the host's.
+	Platform *ocispec.Platform
 
 	once   sync.Once
 	sys    *types.SystemContext // built from Registry once, by the first Pull
@@ -33,9 +37,8 @@ type Puller struct {
 // resolution; other transport-qualified references (oci:, dir:, ...) are
 // copied into storage.
 func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (string, error) {
-	p.once.Do(func() { p.sys, p.sysErr = p.Registry.SystemContext() })
-	if p.sysErr != nil {
-		return "", p.sysErr
+	if err := p.init(); err != nil {
+		return "", err
 	}
 	if hasTransport(name) && !strings.HasPrefix(name, "docker://") {
 		return p.pullTransport(ctx, name, policy)
@@ -45,6 +48,17 @@ func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (stri
 		return "", err
 	}
 	return p.pullNamed(ctx, name, local, remote, policy)
+}
+
+// init builds the SystemContext once, for the registry options and platform.
+func (p *Puller) init() error {
+	p.once.Do(func() {
+		p.sys, p.sysErr = p.Registry.SystemContext()
+		if p.sysErr == nil {
+			choosePlatform(p.sys, p.Platform)
+		}
+	})
+	return p.sysErr
 }
 
 // candidates are the names a registry image name may have in storage, and
@@ -113,8 +127,12 @@ func (p *Puller) localImage(names []string, policy PullPolicy) (string, bool) {
 		if err != nil {
 			continue
 		}
+		id, ok := p.listEntry(img.ID)
+		if !ok || (!strings.HasPrefix(img.ID, n) && !p.localPlatform(id)) {
+			continue
+		}
 		if policy != PullAlways || strings.HasPrefix(img.ID, n) {
-			return img.ID, true
+			return id, true
 		}
 	}
 	return "", false

@@ -30,9 +30,8 @@ func (p *Puller) Resolve(ctx context.Context, name string, policy PullPolicy) (s
 		id, err := p.Pull(ctx, name, policy)
 		return id, nil, err
 	}
-	p.once.Do(func() { p.sys, p.sysErr = p.Registry.SystemContext() })
-	if p.sysErr != nil {
-		return "", nil, p.sysErr
+	if err := p.init(); err != nil {
+		return "", nil, err
 	}
 	local, cands, err := p.candidates(name)
 	if err != nil {

@@ -44,6 +44,7 @@ func infoCommand() *cli.Command {
 				"host":      h,
 				"storage": map[string]any{"driver": s.GraphDriverName(), "graphRoot": s.GraphRoot(), "runRoot": s.RunRoot(), "options": s.GraphOptions(),
 					"cacheMountsBytes": cacheMounts},
+				"emulatedArchitectures": sandbox.EmulatedArchs(),
 			}
 			if c.Bool("json") {
 				enc := json.NewEncoder(c.App.Writer)
@@ -52,6 +53,7 @@ func infoCommand() *cli.Command {
 			}
 			printInfo(c.App.Writer, h, s.GraphDriverName(), s.GraphRoot(), s.RunRoot(), cacheMounts)
 			printIsolation(c.App.Writer, iso, causes)
+			printEmulation(c.App.Writer)
 			return nil
 		},
 	}

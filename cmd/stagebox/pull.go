@@ -16,7 +16,7 @@ func pullCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "policy", Value: "missing", Usage: "missing, always or never"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on stderr"},
-		}, registryFlags()...),
+		}, append(registryFlags(), pullPlatformFlags()...)...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return errors.New("pull takes one image: stagebox pull IMAGE")
@@ -38,6 +38,9 @@ func pullCommand() *cli.Command {
 				return err
 			}
 			p := &unpack.Puller{Store: st.Storage(), Registry: reg}
+			if p.Platform, err = platformOption(c); err != nil {
+				return err
+			}
 			if !c.Bool("quiet") {
 				p.Log = c.App.ErrWriter
 			}

@@ -56,15 +56,21 @@ func causesOf(f facts) []Cause {
 	return cs
 }
 
-// mapCauses: why newuidmap cannot map the subordinate ranges here.
+// mapCauses: why newuidmap cannot map the subordinate ranges here. With
+// user namespaces refused, the causes that can be seen without one are
+// named all the same: they are what a user who lifts the refusal meets next.
 func (f facts) mapCauses() []Cause {
-	if f.euid == 0 || f.userns.start != nil {
+	if f.euid == 0 {
 		return nil
 	}
 	var cs []Cause
 	if f.status.noNewPrivs {
+		effect := "and only your own id is mapped"
+		if f.userns.start != nil {
+			effect = "and once user namespaces are allowed only your own id would be mapped"
+		}
 		cs = append(cs, Cause{ID: "no-new-privs",
-			Message: "no_new_privs is set (NoNewPrivs: 1), so a setuid or file-capability newuidmap cannot gain privileges and only your own id is mapped",
+			Message: "no_new_privs is set (NoNewPrivs: 1), so a setuid or file-capability newuidmap cannot gain privileges " + effect,
 			Fix:     "Docker: drop --security-opt no-new-privileges; Kubernetes: securityContext.allowPrivilegeEscalation: true"})
 	} else if f.mapErr != nil && f.mapSetuid {
 		cs = append(cs, Cause{ID: "newuidmap-setuid",

@@ -101,6 +101,27 @@ func TestCausesNameEachRefusalWithItsFix(t *testing.T) {
 	wantCause(t, causesOf(f), "no-cap-sys-admin", "--cap-add SYS_ADMIN")
 }
 
+// TestCausesNameEveryBlockerNotOnlyTheFirst: a Pod Security "restricted"
+// pod refuses user namespaces (seccomp) and sets no_new_privs; a user who
+// lifts the first would hit the second, so info names both, and what can
+// be seen without a user namespace (ranges outside a remapped map) too.
+func TestCausesNameEveryBlockerNotOnlyTheFirst(t *testing.T) {
+	f := rootlessHost()
+	f.userns.start = syscall.EPERM
+	f.status.noNewPrivs = true
+	f.ownUIDs = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	f.outside = []specs.LinuxIDMapping{{HostID: 100000, Size: 65536}}
+	cs := causesOf(f)
+	wantCause(t, cs, "seccomp-userns", "seccomp=unconfined")
+	wantCause(t, cs, "no-new-privs", "no-new-privileges", "allowPrivilegeEscalation")
+	wantCause(t, cs, "subid-outside-map", "usermod --add-subuids")
+	for _, c := range cs {
+		if c.ID == "no-new-privs" && !strings.Contains(c.Message, "once user namespaces are allowed") {
+			t.Errorf("no-new-privs under a userns refusal says %q: it maps nothing yet", c.Message)
+		}
+	}
+}
+
 type errString string
 
 func (e errString) Error() string { return string(e) }

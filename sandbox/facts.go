@@ -61,8 +61,8 @@ func gatherFacts(mode, storeDir string) facts {
 	}
 	f.userns = probeNamespaces(true)
 	f.prootPath = findProot()
-	if f.euid != 0 && f.userns.start == nil && mode != TierProot {
-		f.probeMapTools(probe)
+	if f.euid != 0 {
+		f.probeMapTools(probe, f.userns.start == nil && mode != TierProot)
 	}
 	if storeDir != "" {
 		f.storeKind = storeFSKind(storeDir)
@@ -73,9 +73,10 @@ func gatherFacts(mode, storeDir string) facts {
 	return f
 }
 
-// probeMapTools tries newuidmap for real and compares the user's ranges
-// with the ids this (possibly remapped) container has.
-func (f *facts) probeMapTools(probe hostProbe) {
+// probeMapTools compares the user's ranges with the ids this (possibly
+// remapped) container has and, with tryTool, tries newuidmap for real
+// (which needs a user namespace to map).
+func (f *facts) probeMapTools(probe hostProbe, tryTool bool) {
 	uids, _, err := probe.subIDs(f.user)
 	if err != nil || len(uids) == 0 {
 		return
@@ -84,6 +85,9 @@ func (f *facts) probeMapTools(probe hostProbe) {
 		if f.ownUIDs, err = parseIDMap(string(b)); err == nil {
 			f.outside = outsideMap(uids, f.ownUIDs)
 		}
+	}
+	if !tryTool {
+		return
 	}
 	tool, err := probe.lookPath("newuidmap")
 	if err != nil {

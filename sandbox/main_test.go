@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	if reexec.Init() {
 		return
 	}
+	if os.Getenv(faccessProbeEnv) != "" {
+		faccessProbe()
+	}
 	InitIfRequested()
 	if err := EnterUserNamespace(); err != nil {
 		enterErr = err

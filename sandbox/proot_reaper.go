@@ -4,8 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
+	"github.com/stagebox/stagebox/sandbox/seccomp"
 	"go.podman.io/storage/pkg/reexec"
 	"golang.org/x/sys/unix"
 )
@@ -23,9 +25,15 @@ func init() {
 	reexec.Register(prootReaperName, prootReaper)
 }
 
-// prootReaper runs os.Args[1:] (proot and its arguments) and exits with
-// its status.
+// prootReaper runs os.Args[1:] (proot and its arguments) under
+// prootFilter and exits with its status.
 func prootReaper() {
+	// The filter binds this thread only: proot is started from it. A
+	// kernel without seccomp filters still runs proot, and says what breaks.
+	runtime.LockOSThread()
+	if err := seccomp.Install(prootFilter()); err != nil {
+		os.Stderr.WriteString("warning: proot without its seccomp filter (" + err.Error() + "): Go's exec.LookPath in RUN may not find files of the image\n")
+	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)

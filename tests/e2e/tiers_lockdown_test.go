@@ -52,28 +52,41 @@ func rootKeepsItsIDs(t *testing.T, a *account, o opts) {
 	}
 }
 
-var (
-	nouTools sync.Once
-	nouPath  string
-	nouErr   error
-)
-
 // nouserns builds tests/nouserns, which runs a command under a seccomp
 // filter refusing user namespaces as Docker's default profile does.
 func nouserns(t *testing.T) string {
 	t.Helper()
-	nouTools.Do(func() {
-		nouPath = filepath.Join(workDir, "nouserns")
-		cmd := exec.Command("go", "build", "-o", nouPath, "./tests/nouserns")
+	return buildTool(t, "nouserns")
+}
+
+// toolBuild is one of the tests/ commands, built once per suite run.
+type toolBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var toolBuilds sync.Map // name -> *toolBuild
+
+// buildTool builds ./tests/<name> into the work directory, static (no cgo)
+// so that it also runs inside a rootfs, and returns its path.
+func buildTool(t *testing.T, name string) string {
+	t.Helper()
+	v, _ := toolBuilds.LoadOrStore(name, &toolBuild{})
+	b := v.(*toolBuild)
+	b.once.Do(func() {
+		b.path = filepath.Join(workDir, name)
+		cmd := exec.Command("go", "build", "-o", b.path, "./tests/"+name)
 		cmd.Dir = filepath.Join("..", "..")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			nouErr = fmt.Errorf("building tests/nouserns: %v\n%s", err, out)
+			b.err = fmt.Errorf("building tests/%s: %v\n%s", name, err, out)
 		}
 	})
-	if nouErr != nil {
-		t.Fatal(nouErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return nouPath
+	return b.path
 }
 
 // TestAutoFallsBackToProotWhenUserNamespacesAreRefused: a seccomp filter
@@ -99,6 +112,11 @@ func TestAutoFallsBackToProotWhenUserNamespacesAreRefused(t *testing.T) {
 				return c.ID == "seccomp-userns" && strings.Contains(c.Fix, "seccomp=unconfined")
 			}) {
 				t.Errorf("causes %+v: want seccomp-userns with its fix", info.Causes)
+			}
+			// nouserns sets no_new_privs as a restricted pod does: lifting
+			// seccomp alone would leave newuidmap powerless, so it is named too.
+			if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool { return c.ID == "no-new-privs" }) {
+				t.Errorf("causes %+v: want no-new-privs beside seccomp-userns", info.Causes)
 			}
 			if !strings.Contains(info.Isolation.Unavailable["rootless"], "CLONE_NEWUSER") {
 				t.Errorf("unavailable %v: want why rootless is not possible", info.Isolation.Unavailable)

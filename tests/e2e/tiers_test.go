@@ -67,11 +67,7 @@ RUN test -L /out/link && echo yes > /out/islink
 func TestProotBuildsRunHeavyMultiStage(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
-		pull := s.run(t, opts{}, "--isolation", "proot", "pull", "-q", "oci:"+busyboxLayout+":latest")
-		if pull.code != 0 {
-			t.Fatalf("pull failed:\n%s", pull)
-		}
-		s.must(t, "--isolation", "proot", "tag", pull.id(t), "busybox")
+		s.prootBase(t, busyboxLayout, "busybox")
 		r := s.run(t, opts{}, append([]string{"--isolation", "proot"}, "bud", s.context(t, map[string]string{"Dockerfile": runHeavy, "a": "from the context\n"}))...)
 		if r.code != 0 {
 			t.Fatalf("build failed:\n%s", r)
@@ -140,12 +136,7 @@ func TestProotSeedDemo(t *testing.T) {
 	}
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
-		env := opts{env: []string{"STAGEBOX_ISOLATION=proot"}}
-		golang := s.run(t, env, "pull", "-q", "oci:"+layout+":latest")
-		if golang.code != 0 {
-			t.Fatalf("pull failed:\n%s", golang)
-		}
-		s.must(t, "--isolation", "proot", "tag", golang.id(t), "golang")
+		env := s.prootBase(t, layout, "golang")
 		r := s.run(t, env, "bud", "-t", "hello", s.context(t, files))
 		if r.code != 0 {
 			t.Fatalf("build failed:\n%s", r)
@@ -337,8 +328,7 @@ func TestProotRunDiesWithStagebox(t *testing.T) {
 	sleeper := []string{"sleep", "4178"}
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
-		pull := s.run(t, opts{}, "--isolation", "proot", "pull", "-q", "oci:"+busyboxLayout+":latest")
-		s.must(t, "--isolation", "proot", "tag", pull.id(t), "busybox")
+		s.prootBase(t, busyboxLayout, "busybox")
 		ctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN " + strings.Join(sleeper, " ") + "\n"})
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 			running := func(string) bool { return len(processesRunning(sleeper)) > 0 }

@@ -16,8 +16,8 @@ import (
 	"os/exec"
 	"runtime"
 	"syscall"
-	"unsafe"
 
+	"github.com/stagebox/stagebox/sandbox/seccomp"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,7 +35,7 @@ func main() {
 		fail(err)
 	}
 	runtime.LockOSThread() // the filter and the exec must be on one thread
-	if err := install(filter(pivot)); err != nil {
+	if err := seccomp.Install(filter(pivot)); err != nil {
 		fail(err)
 	}
 	fail(syscall.Exec(path, args, os.Environ()))
@@ -46,44 +46,18 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-// Offsets into struct seccomp_data.
-const (
-	offNr   = 0
-	offArch = 4
-	offArg0 = 16 // low 32 bits on little-endian machines
-)
-
 // filter refuses user namespaces, or pivot_root alone.
 func filter(pivot bool) []unix.SockFilter {
-	ret := func(v uint32) unix.SockFilter { return unix.SockFilter{Code: unix.BPF_RET | unix.BPF_K, K: v} }
-	jeq := func(k uint32, jt, jf uint8) unix.SockFilter {
-		return unix.SockFilter{Code: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: k, Jt: jt, Jf: jf}
-	}
-	load := func(off uint32) unix.SockFilter {
-		return unix.SockFilter{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: off}
-	}
-	allow, eperm := ret(unix.SECCOMP_RET_ALLOW), ret(unix.SECCOMP_RET_ERRNO|uint32(unix.EPERM))
-	head := []unix.SockFilter{load(offArch), jeq(auditArch, 1, 0), allow, load(offNr)}
+	allow, eperm := seccomp.Allow(), seccomp.Errno(unix.EPERM)
 	if pivot {
-		return append(head, jeq(unix.SYS_PIVOT_ROOT, 0, 1), eperm, allow)
+		return seccomp.ForNativeArch(seccomp.JumpEq(unix.SYS_PIVOT_ROOT, 0, 1), eperm, allow)
 	}
-	return append(head,
-		jeq(unix.SYS_CLONE3, 0, 1), ret(unix.SECCOMP_RET_ERRNO|uint32(unix.ENOSYS)),
-		jeq(unix.SYS_UNSHARE, 1, 0),
-		jeq(unix.SYS_CLONE, 0, 3),
-		load(offArg0),
-		unix.SockFilter{Code: unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K, K: unix.CLONE_NEWUSER, Jt: 0, Jf: 1},
+	return seccomp.ForNativeArch(
+		seccomp.JumpEq(unix.SYS_CLONE3, 0, 1), seccomp.Errno(unix.ENOSYS),
+		seccomp.JumpEq(unix.SYS_UNSHARE, 1, 0),
+		seccomp.JumpEq(unix.SYS_CLONE, 0, 3),
+		seccomp.Load(seccomp.OffArg0),
+		seccomp.JumpSet(unix.CLONE_NEWUSER, 0, 1),
 		eperm,
 		allow)
-}
-
-func install(prog []unix.SockFilter) error {
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("no_new_privs: %w", err)
-	}
-	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
-	if err := unix.Prctl(unix.PR_SET_SECCOMP, unix.SECCOMP_MODE_FILTER, uintptr(unsafe.Pointer(&fprog)), 0, 0); err != nil {
-		return fmt.Errorf("installing the seccomp filter: %w", err)
-	}
-	return nil
 }

@@ -21,18 +21,7 @@ func TestSeedDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles Go inside a build: skipped with -short")
 	}
-	layout, err := goToolchainLayout()
-	if err != nil {
-		t.Fatalf("Go toolchain fixture: %v", err)
-	}
-	files := map[string]string{}
-	for _, name := range []string{"Dockerfile", "go.mod", "main.go"} {
-		data, err := os.ReadFile(filepath.Join(demoDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[name] = string(data)
-	}
+	layout, files := seedDemo(t)
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		golang := s.must(t, "pull", "oci:"+layout+":"+fixtures.Tag).id(t)
@@ -66,4 +55,23 @@ func TestSeedDemo(t *testing.T) {
 			}
 		}
 	})
+}
+
+// seedDemo is what the seed's scenario builds from: the Go toolchain
+// fixture layout and the demo's files (Dockerfile, go.mod, main.go).
+func seedDemo(t *testing.T) (layout string, files map[string]string) {
+	t.Helper()
+	layout, err := goToolchainLayout()
+	if err != nil {
+		t.Fatalf("Go toolchain fixture: %v", err)
+	}
+	files = map[string]string{}
+	for _, name := range []string{"Dockerfile", "go.mod", "main.go"} {
+		data, err := os.ReadFile(filepath.Join(demoDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(data)
+	}
+	return layout, files
 }

@@ -122,18 +122,7 @@ func TestProotSeedDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles Go inside a build: skipped with -short")
 	}
-	layout, err := goToolchainLayout()
-	if err != nil {
-		t.Fatalf("Go toolchain fixture: %v", err)
-	}
-	files := map[string]string{}
-	for _, name := range []string{"Dockerfile", "go.mod", "main.go"} {
-		data, err := os.ReadFile(filepath.Join(demoDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files[name] = string(data)
-	}
+	layout, files := seedDemo(t)
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		env := s.prootBase(t, layout, "golang")

@@ -38,7 +38,11 @@ func main() {
 // SIGINT/SIGTERM (the shell convention), 1 for any other failure.
 func run(args []string) int {
 	ctx, sig := signalContext()
-	err := newApp().RunContext(ctx, args)
+	app := newApp()
+	args, err := reorderArgs(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if s := sig(); s != 0 {
 		fmt.Fprintf(os.Stderr, "Error: interrupted by %s\n", s)
 		return 128 + int(s)

@@ -30,7 +30,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "iidfile", Usage: "write the image ID to this file"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image ID"},
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
-			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
+			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once", DefaultText: "every stage that is ready"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
 		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags())...),
 		Action: bud,
@@ -80,6 +80,9 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	}
 	if o.ContextDir == "" {
 		o.ContextDir = "."
+	}
+	if err := validateBudValues(o); err != nil {
+		return o, err
 	}
 	if o.Quiet {
 		o.Out = io.Discard

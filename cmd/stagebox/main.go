@@ -91,7 +91,7 @@ func oneLine(err error) string {
 }
 
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:                   "stagebox",
 		Usage:                  "build container images from Dockerfiles, rootless and without a daemon",
 		Version:                version,
@@ -119,7 +119,22 @@ func newApp() *cli.App {
 			loginCommand(), logoutCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   usageError,
 	}
+	for _, c := range app.Commands {
+		c.OnUsageError = usageError
+	}
+	return app
+}
+
+// usageError makes urfave/cli's parse errors one line naming the flag with
+// both dashes, without the help that would bury it.
+func usageError(_ *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "for flag -"); i >= 0 && !strings.HasPrefix(msg[i+len("for flag -"):], "-") {
+		msg = msg[:i] + "for flag --" + msg[i+len("for flag -"):]
+	}
+	return errors.New(msg)
 }
 
 // openStore enters the user namespace (rootless) and opens the store with

@@ -32,7 +32,7 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOpt
 	if err != nil {
 		return err
 	}
-	return s.pushRef(ctx, src, nameOrID, dest, cfg, sys)
+	return s.pushRef(ctx, src, nameOrID, archiveDest(dest, img), cfg, sys)
 }
 
 // pushRef copies src (called name in messages) to dest as cfg says, with

@@ -221,10 +221,16 @@ func (b *builder) finish(ctx context.Context, target *stageResult) (string, erro
 
 // commit writes the target stage as an image with every tag.
 func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
-	b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
+	if len(b.opts.Tags) > 0 {
+		b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
+	}
 	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags, b.commitOptions()...)
 	if err != nil {
 		return "", &Error{File: b.plan.File, Err: fmt.Errorf("commit: %w", err)}
+	}
+	if len(b.opts.Tags) == 0 {
+		// No name to announce: the ID is how the user will find it.
+		b.progress("COMMIT sha256:%s", id)
 	}
 	return id, nil
 }

@@ -20,6 +20,9 @@ type Puller struct {
 	Store    storage.Store
 	Registry RegistryOptions // TLS, credentials, registries.conf, retries
 	Log      io.Writer       // copy progress; nil is quiet
+	// PolicyFlag is the flag that set the policy, named in errors: "--pull"
+	// when empty (bud, run); pull's is "--policy".
+	PolicyFlag string
 
 	once   sync.Once
 	sys    *types.SystemContext // built from Registry once, by the first Pull
@@ -45,6 +48,13 @@ func (p *Puller) Pull(ctx context.Context, name string, policy PullPolicy) (stri
 		return "", err
 	}
 	return p.pullNamed(ctx, name, local, remote, policy)
+}
+
+func (p *Puller) policyFlag() string {
+	if p.PolicyFlag == "" {
+		return "--pull"
+	}
+	return p.PolicyFlag
 }
 
 // candidates are the names a registry image name may have in storage, and
@@ -87,7 +97,7 @@ func (p *Puller) pullNamed(ctx context.Context, name string, local []string, rem
 		return id, nil
 	}
 	if policy == PullNever {
-		return "", fmt.Errorf("image %q not found in local storage and --pull=never", name)
+		return "", fmt.Errorf("image %q not found in local storage and %s=never", name, p.policyFlag())
 	}
 	cands, err := remote()
 	if err != nil {
@@ -102,7 +112,7 @@ func (p *Puller) pullNamed(ctx context.Context, name string, local []string, rem
 		errs = append(errs, err.Error())
 	}
 	// One line, however many registries were tried.
-	return "", fmt.Errorf("pulling image %q failed (--pull=%s): %s", name, policy, strings.Join(errs, "; "))
+	return "", fmt.Errorf("pulling image %q failed (%s=%s): %s", name, p.policyFlag(), policy, strings.Join(errs, "; "))
 }
 
 // localImage finds the first of names in storage. An image named by its ID

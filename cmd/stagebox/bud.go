@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/stagebox/stagebox/stages"
@@ -70,7 +71,9 @@ func bud(c *cli.Context) error {
 // in milliseconds rather than after a pull.
 func budOptions(c *cli.Context) (stages.Options, error) {
 	if c.NArg() > 1 {
-		return stages.Options{}, fmt.Errorf("bud takes one context directory, got %d arguments", c.NArg())
+		// Name them: a bare --pull followed by a word that is no policy
+		// (buildah's rule) leaves that word here.
+		return stages.Options{}, fmt.Errorf("bud takes one context directory, got %d: %s", c.NArg(), quoteAll(c.Args().Slice()))
 	}
 	o := stages.Options{
 		ContextDir: c.Args().First(), Dockerfile: c.String("file"), Target: c.String("target"),
@@ -89,7 +92,7 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	}
 	var err error
 	if o.Pull, err = unpack.ParsePullPolicy(c.String("pull")); err != nil {
-		return o, err
+		return o, fmt.Errorf("--pull: %w", err)
 	}
 	switch o.Network = c.String("network"); o.Network {
 	case "host", "none":
@@ -137,4 +140,13 @@ func keyValues(in []string, flag string, fromEnv bool) (map[string]string, error
 		out[k] = v
 	}
 	return out, nil
+}
+
+// quoteAll quotes each of args, space-separated, for an error line.
+func quoteAll(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
 }

@@ -34,7 +34,7 @@ func pullCommand() *cli.Command {
 			}
 			policy, err := unpack.ParsePullPolicy(c.String("policy"))
 			if err != nil {
-				return err
+				return fmt.Errorf("--policy: %w", err)
 			}
 			reg, err := registryOptions(c)
 			if err != nil {
@@ -48,7 +48,7 @@ func pullCommand() *cli.Command {
 			if err := askPassword(&reg); err != nil {
 				return err
 			}
-			p := &unpack.Puller{Store: st.Storage(), Registry: reg}
+			p := &unpack.Puller{Store: st.Storage(), Registry: reg, PolicyFlag: "--policy"}
 			if !c.Bool("quiet") {
 				p.Log = c.App.ErrWriter
 			}
@@ -95,7 +95,11 @@ func pushCommand() *cli.Command {
 				return err
 			}
 			defer st.Shutdown()
-			return pushImage(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
+			d, err := pushDigest(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
+			if err == nil {
+				fmt.Fprintln(c.App.Writer, d)
+			}
+			return err
 		},
 	}
 }

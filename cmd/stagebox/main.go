@@ -16,6 +16,7 @@ import (
 	"github.com/stagebox/stagebox/sandbox"
 	"github.com/urfave/cli/v2"
 	"go.podman.io/storage/pkg/reexec"
+	"golang.org/x/sys/unix"
 )
 
 // version is set at link time (-ldflags "-X main.version=...").
@@ -44,7 +45,7 @@ func run(args []string) int {
 		err = app.RunContext(ctx, args)
 	}
 	if s := sig(); s != 0 {
-		fmt.Fprintf(os.Stderr, "Error: interrupted by %s\n", s)
+		fmt.Fprintln(os.Stderr, interruptedLine(s, err))
 		return 128 + int(s)
 	}
 	var status exitStatus
@@ -86,6 +87,16 @@ func signalContext() (context.Context, func() syscall.Signal) {
 	}
 }
 
+// interruptedLine says which signal stopped the command and, when it
+// failed because of it, that nothing was committed (a build, pull or push
+// writes nothing half-way).
+func interruptedLine(s syscall.Signal, err error) string {
+	if err == nil {
+		return fmt.Sprintf("interrupted (%s) as the command finished", unix.SignalName(s))
+	}
+	return fmt.Sprintf("interrupted (%s): nothing was committed", unix.SignalName(s))
+}
+
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 }
@@ -111,6 +122,7 @@ func newApp() *cli.App {
 			}
 			logrus.SetLevel(lvl)
 			logrus.SetOutput(os.Stderr)
+			usePlainLogs()
 			return nil
 		},
 		Commands: []*cli.Command{

@@ -14,9 +14,7 @@ import (
 // unknown flag is one line naming the nearest known one.
 func TestCLIFlagsAnywhere(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
-		s := newStore(t, a)
-		s.busybox(t)
-		ctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo hi > /hi\n"})
+		s, ctx := cliStore(t, a)
 
 		t.Run("bud CONTEXT -t NAME", func(t *testing.T) {
 			s.must(t, "bud", ctx, "-t", "after")
@@ -50,9 +48,7 @@ func TestCLIFlagsAnywhere(t *testing.T) {
 // fails before the first step, naming the flag, never the Dockerfile.
 func TestCLIValidatesBeforeWork(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
-		s := newStore(t, a)
-		s.busybox(t)
-		ctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo hi > /hi\n"})
+		s, ctx := cliStore(t, a)
 		for _, c := range []struct {
 			args []string
 			want string
@@ -84,9 +80,7 @@ func TestCLIValidatesBeforeWork(t *testing.T) {
 // has it, push's digest, and docker-archive pushes that keep a name.
 func TestCLIOneVoice(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
-		s := newStore(t, a)
-		s.busybox(t)
-		ctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo hi > /hi\n"})
+		s, ctx := cliStore(t, a)
 
 		t.Run("warnings are plain lines", func(t *testing.T) {
 			r := s.must(t, "bud", ctx, "--build-arg", "NOTUSED=1")
@@ -137,4 +131,13 @@ func TestCLIOneVoice(t *testing.T) {
 			}
 		})
 	})
+}
+
+// cliStore is a store with busybox and a one-RUN context, what every CLI
+// habit test starts from.
+func cliStore(t *testing.T, a *account) (*store, string) {
+	t.Helper()
+	s := newStore(t, a)
+	s.busybox(t)
+	return s, s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN echo hi > /hi\n"})
 }

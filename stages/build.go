@@ -18,6 +18,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/sandbox"
 	"github.com/stagebox/stagebox/unpack"
 	"golang.org/x/sync/errgroup"
 )
@@ -75,6 +76,9 @@ type Options struct {
 	CacheTTL         time.Duration     // > 0: cache entries recorded longer ago are not used
 	ExplainCache     bool              // say which input of a step changed when it missed
 	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
+
+	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all.
+	Volumes []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

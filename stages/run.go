@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -90,7 +91,7 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 		defer w.Close()
 		p.Stdout, p.Stderr = w, w
 	}
-	p.Network, p.Mounts, p.StateDir = network, append(heredocs, rm.mounts...), stateDir
+	p.Network, p.Mounts, p.StateDir = network, slices.Concat(heredocs, st.b.opts.Volumes, rm.mounts), stateDir
 	st.b.opts.RunLimits.apply(&p)
 	status, err := sandbox.Run(ctx, p)
 	if err != nil {

@@ -23,14 +23,19 @@ var optionalValue = map[string][]string{
 // (the app or a command): which names exist and which take a value.
 type flagSpec struct {
 	takesValue map[string]bool
+	// canon maps every name and alias to the flag's first name: urfave/cli
+	// refuses `-v A --volume B` ("two forms of the same flag"), which
+	// docker and buildah users write.
+	canon map[string]string
 }
 
 func specOf(flags []cli.Flag) flagSpec {
-	s := flagSpec{takesValue: map[string]bool{}}
+	s := flagSpec{takesValue: map[string]bool{}, canon: map[string]string{}}
 	add := func(f cli.Flag) {
 		tv, ok := f.(interface{ TakesValue() bool })
 		for _, n := range f.Names() {
 			s.takesValue[n] = ok && tv.TakesValue()
+			s.canon[n] = f.Names()[0]
 		}
 	}
 	for _, f := range flags {
@@ -130,20 +135,22 @@ func oneFlag(spec flagSpec, args []string, where string) ([]string, int, error) 
 		}
 		return nil, 0, unknownFlag(spec, a, where)
 	}
+	given := name
+	name = spec.canon[name]
 	if words, ok := optionalValue[name]; ok && takes && !hasValue {
 		if len(args) > 1 && contains(words, args[1]) {
 			return []string{"--" + name + "=" + args[1]}, 2, nil
 		}
 		return []string{"--" + name + "=true"}, 1, nil
 	}
-	if !takes || hasValue {
-		if !takes && hasValue {
-			return []string{dashed(name) + "=" + value}, 1, nil
-		}
-		return []string{a}, 1, nil
+	if hasValue {
+		return []string{dashed(name) + "=" + value}, 1, nil
+	}
+	if !takes {
+		return []string{dashed(name)}, 1, nil
 	}
 	if len(args) < 2 {
-		return nil, 0, fmt.Errorf("%s %s needs a value", where, dashed(name))
+		return nil, 0, fmt.Errorf("%s %s needs a value", where, dashed(given))
 	}
 	// The next word is the value even when it looks like a flag (`-t -x`).
 	return []string{dashed(name) + "=" + args[1]}, 2, nil
@@ -170,7 +177,7 @@ func bundle(spec flagSpec, args []string) ([]string, int, error) {
 	body, value, hasValue := strings.Cut(args[0][1:], "=")
 	var out []string
 	for _, r := range body[:len(body)-1] {
-		out = append(out, "-"+string(r))
+		out = append(out, dashed(spec.canon[string(r)]))
 	}
 	last := body[len(body)-1:]
 	rest := append([]string{"-" + last}, args[1:]...)

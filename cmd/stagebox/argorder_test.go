@@ -8,29 +8,31 @@ import (
 
 func TestReorderArgs(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{"bud . -t y", "bud -t=y -- ."},
-		{"bud -t y .", "bud -t=y -- ."},
-		{"build . --tag=y -q", "build --tag=y -q -- ."},
-		{"bud . -t=x", "bud -t=x -- ."},
+		{"bud . -t y", "bud --tag=y -- ."},
+		{"bud -t y .", "bud --tag=y -- ."},
+		{"build . --tag=y -q", "build --tag=y --quiet -- ."},
+		{"bud . -t=x", "bud --tag=x -- ."},
 		// A value that looks like a flag after a value-taking flag is a value.
-		{"bud . --build-arg -x -f -", "bud --build-arg=-x -f=- -- ."},
+		{"bud . --build-arg -x -f -", "bud --build-arg=-x --file=- -- ."},
 		// Short-option bundles split; the last letter may take a value.
-		{"bud -qt y .", "bud -q -t=y -- ."},
-		{"bud -qt=y .", "bud -q -t=y -- ."},
+		{"bud -qt y .", "bud --quiet --tag=y -- ."},
+		{"bud -qt=y .", "bud --quiet --tag=y -- ."},
 		// -- ends flags: what follows is positional even when it looks like one.
-		{"bud -q -- -weird", "bud -q -- -weird"},
+		{"bud -q -- -weird", "bud --quiet -- -weird"},
 		// Global flags after the command move before it.
-		{"bud . --root /r -t y", "--root=/r bud -t=y -- ."},
-		{"--root /r images -q", "--root=/r images -q"},
+		{"bud . --root /r -t y", "--root=/r bud --tag=y -- ."},
+		{"--root /r images -q", "--root=/r images --quiet"},
 		{"push x dest --compression zstd", "push --compression=zstd -- x dest"},
 		// run: after IMAGE everything is the program's.
 		{"run img ls -l --root", "run -- img ls -l --root"},
-		{"run -e A=1 img sh -c 'x'", "run -e=A=1 -- img sh -c 'x'"},
+		{"run -e A=1 img sh -c 'x'", "run --env=A=1 -- img sh -c 'x'"},
 		// --pull stands bare (= always) or takes one of its words.
 		{"bud --pull .", "bud --pull=true -- ."},
 		{"bud --pull never .", "bud --pull=never -- ."},
 		{"bud --pull=false .", "bud --pull=false -- ."},
 		{"bud -", "bud -- -"},
+		// Short and long forms of one flag mix (urfave/cli alone refuses).
+		{"bud -v /a:/a --volume /b:/b .", "bud --volume=/a:/a --volume=/b:/b -- ."},
 		{"images", "images"},
 		{"--version", "--version"},
 	}

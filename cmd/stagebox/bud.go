@@ -24,7 +24,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path, or - for stdin"},
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE, or KEY to take it from the environment (repeatable)"},
 			&cli.StringFlag{Name: "target", Usage: "stage to build and commit"},
-			&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull policy: missing, always or never"},
+			&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull policy: missing, always or never; a bare --pull is always, --pull=false missing"},
 			&cli.BoolFlag{Name: "no-cache", Usage: "do not reuse cached steps"},
 			&cli.BoolFlag{Name: "layers", Value: true, Usage: "accepted for buildah compatibility; a layer per step is the default"},
 			&cli.StringSliceFlag{Name: "label", Usage: "KEY=VALUE label for the image (repeatable)"},
@@ -33,7 +33,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once", DefaultText: "every stage that is ready"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags())...),
+		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags(), budCompatFlags())...),
 		Action: bud,
 	}
 }
@@ -89,6 +89,9 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	}
 	if o.Quiet {
 		o.Out = io.Discard
+	}
+	if err := applyBudCompat(c, &o); err != nil {
+		return o, err
 	}
 	var err error
 	if o.Pull, err = unpack.ParsePullPolicy(c.String("pull")); err != nil {

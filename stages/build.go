@@ -78,7 +78,9 @@ type Options struct {
 	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
 
 	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all.
-	Volumes []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
+	Volumes   []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
+	Squash    bool            // the target's own steps commit as one layer on its base's
+	SquashAll bool            // the target commits as one layer
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -207,6 +209,9 @@ func (b *builder) finish(ctx context.Context, target *stageResult) (string, erro
 	top, err := b.localTop(ctx, target)
 	if err != nil {
 		return "", err
+	}
+	if top, err = b.squash(target.squashFrom, top, &cfg); err != nil {
+		return "", &Error{File: b.plan.File, Err: err}
 	}
 	var id string
 	if b.opts.Output == nil || len(b.opts.Tags) > 0 {

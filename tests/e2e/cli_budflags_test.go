@@ -13,6 +13,26 @@ func TestCLIBudCompatFlags(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
 		s, ctx := cliStore(t, a)
 
+		t.Run("--squash and --squash-all make one layer", func(t *testing.T) {
+			base := len(s.image(t, "busybox").Layers)
+			sctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\n" +
+				"RUN echo a > /a\nRUN echo b > /b\nENV X=1\nRUN rm /a\n"})
+			for _, c := range []struct {
+				flag   string
+				layers int
+			}{{"--layers", base + 3}, {"--squash", base + 1}, {"--squash-all", 1}} {
+				img := s.image(t, s.must(t, "bud", sctx, c.flag).id(t))
+				if len(img.Layers) != c.layers {
+					t.Errorf("%s: %d layers, want %d", c.flag, len(img.Layers), c.layers)
+				}
+				fs := img.Files()
+				wantFile(t, fs, "/b", "b\n")
+				wantAbsent(t, fs, "/a")
+				wantPresent(t, fs, "/bin/busybox")
+			}
+			r := s.run(t, opts{}, "bud", sctx, "--squash", "--cache-from", "127.0.0.1:1/cache")
+			wantOneLineError(t, r, "--squash", "--cache-from")
+		})
 		t.Run("--rm and --force-rm are accepted", func(t *testing.T) {
 			s.must(t, "bud", "--rm", "--force-rm", ctx)
 			s.must(t, "bud", "--rm=false", ctx)

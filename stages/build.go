@@ -77,10 +77,11 @@ type Options struct {
 	ExplainCache     bool              // say which input of a step changed when it missed
 	RunLimits        RunLimits         // /etc/hosts and resource limits of every RUN
 
-	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all.
+	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all, --dns.
 	Volumes   []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
 	Squash    bool            // the target's own steps commit as one layer on its base's
 	SquashAll bool            // the target commits as one layer
+	DNS       []string        // bud --dns: nameservers of every RUN's /etc/resolv.conf
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

@@ -93,6 +93,7 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 	}
 	p.Network, p.Mounts, p.StateDir = network, slices.Concat(heredocs, st.b.opts.Volumes, rm.mounts), stateDir
 	st.b.opts.RunLimits.apply(&p)
+	p.DNS = st.b.opts.DNS
 	status, err := sandbox.Run(ctx, p)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,7 @@ func budCompatFlags() []cli.Flag {
 		&cli.StringFlag{Name: "logfile", Usage: "write the build's output (steps, RUN output, warnings) to this file; the image ID still goes to stdout"},
 		&cli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "HOSTDIR:DIR[:ro|rw]: bind HOSTDIR at DIR in every RUN (never in a layer) (repeatable)"},
 		&cli.StringFlag{Name: "userns", Usage: "host (the default): RUN shares the user namespace stagebox runs in; other values are refused"},
+		&cli.StringSliceFlag{Name: "dns", Usage: "IP: a nameserver for every RUN's /etc/resolv.conf instead of the host's (repeatable)"},
 		&cli.BoolFlag{Name: "squash", Usage: "commit what the target stage's own steps add as one layer on its base image's layers"},
 		&cli.BoolFlag{Name: "squash-all", Usage: "commit the image as one layer, base image included"},
 		&cli.StringFlag{Name: "cgroupns", Usage: "host (the default): RUN sees the cgroup tree stagebox sees; private is refused"},
@@ -36,6 +38,12 @@ func applyBudCompat(c *cli.Context, o *stages.Options) error {
 	o.Squash, o.SquashAll = c.Bool("squash"), c.Bool("squash-all")
 	if (o.Squash || o.SquashAll) && len(c.StringSlice("cache-from")) > 0 {
 		return fmt.Errorf("--squash and --squash-all need every layer local; they do not combine with --cache-from, whose hits stay in the registry")
+	}
+	for _, ip := range c.StringSlice("dns") {
+		if net.ParseIP(ip) == nil {
+			return fmt.Errorf("--dns %q: want a nameserver's IP address (none is not supported: RUN always gets a generated /etc/resolv.conf)", ip)
+		}
+		o.DNS = append(o.DNS, ip)
 	}
 	for _, v := range c.StringSlice("volume") {
 		m, err := parseVolume(v)

@@ -76,6 +76,12 @@ func TestCLIBudCompatFlags(t *testing.T) {
 			r := s.run(t, opts{}, "bud", "--pull", ctx, "--retry", "0", "--registries-conf", s.registriesConf(t, "unqualified-search-registries = ['127.0.0.1:1']\n"))
 			wantOneLineError(t, r, "--pull=always")
 		})
+		t.Run("--dns names every RUN's nameservers", func(t *testing.T) {
+			dctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN cat /etc/resolv.conf > /r\n"})
+			fs := s.image(t, s.must(t, "bud", dctx, "--dns", "10.9.8.7", "--dns=fd00::53").id(t)).Files()
+			wantFile(t, fs, "/r", "nameserver 10.9.8.7\nnameserver fd00::53\n")
+			wantOneLineError(t, s.run(t, opts{}, "bud", dctx, "--dns", "none"), "--dns", "none")
+		})
 		t.Run("--userns, --cgroupns: host accepted, others refused", func(t *testing.T) {
 			s.must(t, "bud", ctx, "--userns", "host", "--cgroupns=host")
 			wantOneLineError(t, s.run(t, opts{}, "bud", ctx, "--userns", "auto"), "--userns", "not supported")

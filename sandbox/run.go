@@ -46,9 +46,9 @@ type Process struct {
 	NoHosts  bool     // bind no generated /etc/hosts: the rootfs's own is seen
 	// DNS (bud --dns, issue 9): nameserver addresses of the generated
 	// /etc/resolv.conf instead of the host's resolver configuration.
-	DNS []string
-	Rlimits  []Rlimit
-	Limits   Limits // applied only where LimitsApply
+	DNS     []string
+	Rlimits []Rlimit
+	Limits  Limits // applied only where LimitsApply
 }
 
 // Rlimit is one resource limit of the process, as setrlimit(2) takes it:

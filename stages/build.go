@@ -258,7 +258,7 @@ func (b *builder) writeIIDFile(id string) error {
 // warn prints one warning line on the build's error stream: a notice the
 // user should read whatever --log-level says, in one line a CI log keeps.
 func warn(w io.Writer, format string, a ...any) {
-	fmt.Fprintf(w, "WARNING: "+format+"\n", a...)
+	fmt.Fprintf(w, "warning: "+format+"\n", a...)
 }
 
 // newLexer gives each stage its own lexer: BuildKit's Lex is not safe for

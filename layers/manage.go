@@ -38,7 +38,7 @@ func (s *Store) Push(ctx context.Context, nameOrID, dest string, opts ...PushOpt
 	if err != nil {
 		return err
 	}
-	_, err = s.pushRef(ctx, src, nameOrID, dest, cfg, sys)
+	_, err = s.pushRef(ctx, src, nameOrID, archiveDest(dest, img), cfg, sys)
 	return err
 }
 

@@ -3,7 +3,6 @@ package layers
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"go.podman.io/storage"
@@ -58,25 +57,12 @@ func (s *Store) Stack(parent, layerID string) (string, error) {
 // storage holds its layer lock while a diff streams, so the diff cannot
 // feed PutLayer, which takes the same lock to write.
 func (s *Store) spoolDiff(layerID string) (*os.File, error) {
-	dir, err := s.scratch.tmp()
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(dir, "link-")
-	if err != nil {
-		return nil, fmt.Errorf("spooling layer %s: %w", shortID(layerID), err)
-	}
-	os.Remove(f.Name())
 	rc, err := diffLayer(s.store, layerID)
+	var f *os.File
 	if err == nil {
-		_, err = io.Copy(f, rc)
-		rc.Close()
-	}
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
+		f, err = s.spool(rc, "link-")
 	}
 	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("spooling layer %s: %w", shortID(layerID), err)
 	}
 	return f, nil

@@ -18,11 +18,12 @@ const hostResolvConf = "/etc/resolv.conf"
 // writeEtcFiles writes the per-run hosts, resolv.conf and hostname into
 // dir. They are bind-mounted over the rootfs's own so a RUN sees a working
 // resolver and its name, and nothing of it lands in the layer.
-// extraHosts are "HOST:IP" entries (bud --add-host) added to hosts.
-func writeEtcFiles(dir, hostname string, extraHosts []string) (etcFiles, error) {
-	resolv, err := os.ReadFile(hostResolvConf)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return etcFiles{}, fmt.Errorf("reading the host's resolver configuration: %w", err)
+// extraHosts are "HOST:IP" entries (bud --add-host) added to hosts; dns,
+// when set, are the nameservers of resolv.conf instead of the host's file.
+func writeEtcFiles(dir, hostname string, extraHosts, dns []string) (etcFiles, error) {
+	resolv, err := resolvConf(dns)
+	if err != nil {
+		return etcFiles{}, err
 	}
 	f := etcFiles{
 		hosts:      filepath.Join(dir, "hosts"),
@@ -44,6 +45,23 @@ func writeEtcFiles(dir, hostname string, extraHosts []string) (etcFiles, error) 
 		}
 	}
 	return f, nil
+}
+
+// resolvConf is the host's resolver configuration, or one naming the
+// nameservers given.
+func resolvConf(dns []string) ([]byte, error) {
+	if len(dns) > 0 {
+		var b strings.Builder
+		for _, ip := range dns {
+			b.WriteString("nameserver " + ip + "\n")
+		}
+		return []byte(b.String()), nil
+	}
+	resolv, err := os.ReadFile(hostResolvConf)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("reading the host's resolver configuration: %w", err)
+	}
+	return resolv, nil
 }
 
 // ensureCwd creates cwd inside rootfs when missing, every new directory

@@ -34,7 +34,7 @@ func TestSpecNoHostsBindsNoHostsFile(t *testing.T) {
 
 func TestEtcHostsHasAddedHosts(t *testing.T) {
 	dir := t.TempDir()
-	f, err := writeEtcFiles(dir, "box", []string{"db:10.0.0.2", "v6:fd00::1"})
+	f, err := writeEtcFiles(dir, "box", []string{"db:10.0.0.2", "v6:fd00::1"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

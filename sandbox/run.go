@@ -44,8 +44,11 @@ type Process struct {
 	// (issue 12, item 11).
 	AddHosts []string // "HOST:IP", added to the generated /etc/hosts
 	NoHosts  bool     // bind no generated /etc/hosts: the rootfs's own is seen
-	Rlimits  []Rlimit
-	Limits   Limits // applied only where LimitsApply
+	// DNS (bud --dns, issue 9): nameserver addresses of the generated
+	// /etc/resolv.conf instead of the host's resolver configuration.
+	DNS     []string
+	Rlimits []Rlimit
+	Limits  Limits // applied only where LimitsApply
 }
 
 // Rlimit is one resource limit of the process, as setrlimit(2) takes it:
@@ -98,7 +101,7 @@ func Run(ctx context.Context, p Process) (exitStatus int, err error) {
 		return -1, fmt.Errorf("creating the run state directory: %w", err)
 	}
 	defer os.RemoveAll(p.StateDir)
-	files, err := writeEtcFiles(p.StateDir, hostnameOf(p), p.AddHosts)
+	files, err := writeEtcFiles(p.StateDir, hostnameOf(p), p.AddHosts, p.DNS)
 	if err != nil {
 		return -1, err
 	}

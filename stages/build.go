@@ -19,6 +19,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/sandbox"
 	"github.com/stagebox/stagebox/unpack"
 	"golang.org/x/sync/errgroup"
 )
@@ -88,6 +89,12 @@ type Options struct {
 	// an OCI image index under Tags (Platform is then ignored).
 	Platform  *ocispec.Platform
 	Platforms []ocispec.Platform
+
+	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all, --dns.
+	Volumes   []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
+	Squash    bool            // the target's own steps commit as one layer on its base's
+	SquashAll bool            // the target commits as one layer
+	DNS       []string        // bud --dns: nameservers of every RUN's /etc/resolv.conf
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -232,6 +239,9 @@ func (b *builder) finish(ctx context.Context, target *stageResult) (string, erro
 	if err != nil {
 		return "", err
 	}
+	if top, err = b.squash(target.squashFrom, top, &cfg); err != nil {
+		return "", &Error{File: b.plan.File, Err: err}
+	}
 	var id string
 	if b.opts.Output == nil || len(b.opts.Tags) > 0 {
 		if id, err = b.commit(ctx, top, cfg); err != nil {
@@ -249,10 +259,16 @@ func (b *builder) finish(ctx context.Context, target *stageResult) (string, erro
 
 // commit writes the target stage as an image with every tag.
 func (b *builder) commit(ctx context.Context, top string, cfg layers.ImageSpec) (string, error) {
-	b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
+	if len(b.opts.Tags) > 0 {
+		b.progress("COMMIT %s", strings.Join(b.opts.Tags, " "))
+	}
 	id, err := b.store.Commit(ctx, top, cfg, b.opts.Tags, b.commitOptions()...)
 	if err != nil {
 		return "", &Error{File: b.plan.File, Err: fmt.Errorf("commit: %w", err)}
+	}
+	if len(b.opts.Tags) == 0 {
+		// No name to announce: the ID is how the user will find it.
+		b.progress("COMMIT sha256:%s", id)
 	}
 	return id, nil
 }
@@ -270,7 +286,7 @@ func (b *builder) writeIIDFile(id string) error {
 // warn prints one warning line on the build's error stream: a notice the
 // user should read whatever --log-level says, in one line a CI log keeps.
 func warn(w io.Writer, format string, a ...any) {
-	fmt.Fprintf(w, "WARNING: "+format+"\n", a...)
+	fmt.Fprintf(w, "warning: "+format+"\n", a...)
 }
 
 // newLexer gives each stage its own lexer: BuildKit's Lex is not safe for

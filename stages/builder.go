@@ -58,6 +58,8 @@ type stageResult struct {
 	mu      sync.Mutex            // guards top, pending and base once done
 	pending []*layers.RemoteEntry // registry cache hits above top, not downloaded yet
 	base    *lazyBase             // a base image not pulled yet; top is "" until it is
+
+	squashFrom squashBase // where FROM left the stage (squash.go)
 }
 
 func (r *stageResult) wait(ctx context.Context) error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -88,8 +89,9 @@ func (st *stageState) runIn(ctx context.Context, root string, c *instructions.Ru
 	out := st.output()
 	defer out.Close()
 	p.Stdout, p.Stderr = out, out
-	p.Network, p.Mounts, p.StateDir = network, append(heredocs, rm.mounts...), stateDir
+	p.Network, p.Mounts, p.StateDir = network, slices.Concat(heredocs, st.b.opts.Volumes, rm.mounts), stateDir
 	st.b.opts.RunLimits.apply(&p)
+	p.DNS = st.b.opts.DNS
 	status, err := sandbox.Run(ctx, p)
 	if err != nil {
 		return err

@@ -36,6 +36,8 @@ type stageState struct {
 	pending []*layers.RemoteEntry    // registry cache hits stacked on top, not downloaded yet
 	base    *lazyBase                // a base image left in its registry; top is "" until it is pulled
 	detail  func() map[string]string // finer inputs of the next step, asked only on a miss (explain.go)
+
+	squashFrom squashBase // where FROM left the stage, what --squash keeps (squash.go)
 }
 
 func (b *builder) runStage(ctx context.Context, s *Stage) (err error) {
@@ -52,6 +54,7 @@ func (b *builder) runStage(ctx context.Context, s *Stage) (err error) {
 	if err != nil {
 		return &Error{File: b.plan.File, Line: s.Line, Instruction: "FROM", Err: err}
 	}
+	st.squashFrom = squashBase{top: st.top, history: len(st.cfg.History)}
 	if len(triggers) > 0 {
 		st.steps += len(triggers)
 		for _, t := range triggers {
@@ -66,7 +69,7 @@ func (b *builder) runStage(ctx context.Context, s *Stage) (err error) {
 		}
 	}
 	r := b.results[s]
-	r.top, r.cfg, r.key, r.pending, r.base = st.top, st.cfg, st.key, st.pending, st.base
+	r.top, r.cfg, r.key, r.pending, r.base, r.squashFrom = st.top, st.cfg, st.key, st.pending, st.base, st.squashFrom
 	return nil
 }
 

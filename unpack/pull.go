@@ -24,6 +24,9 @@ type Puller struct {
 	// Platform picks the entry of a manifest list or index, and refuses a
 	// local image of another platform; nil is the host's.
 	Platform *ocispec.Platform
+	// PolicyFlag is the flag that set the policy, named in errors: "--pull"
+	// when empty (bud, run); pull's is "--policy".
+	PolicyFlag string
 
 	once   sync.Once
 	sys    *types.SystemContext // built from Registry once, by the first Pull
@@ -59,6 +62,13 @@ func (p *Puller) init() error {
 		}
 	})
 	return p.sysErr
+}
+
+func (p *Puller) policyFlag() string {
+	if p.PolicyFlag == "" {
+		return "--pull"
+	}
+	return p.PolicyFlag
 }
 
 // candidates are the names a registry image name may have in storage, and
@@ -101,7 +111,7 @@ func (p *Puller) pullNamed(ctx context.Context, name string, local []string, rem
 		return id, nil
 	}
 	if policy == PullNever {
-		return "", fmt.Errorf("image %q not found in local storage and --pull=never", name)
+		return "", fmt.Errorf("image %q not found in local storage and %s=never", name, p.policyFlag())
 	}
 	cands, err := remote()
 	if err != nil {
@@ -116,7 +126,7 @@ func (p *Puller) pullNamed(ctx context.Context, name string, local []string, rem
 		errs = append(errs, err.Error())
 	}
 	// One line, however many registries were tried.
-	return "", fmt.Errorf("pulling image %q failed (--pull=%s): %s", name, policy, strings.Join(errs, "; "))
+	return "", fmt.Errorf("pulling image %q failed (%s=%s): %s", name, p.policyFlag(), policy, strings.Join(errs, "; "))
 }
 
 // localImage finds the first of names in storage. An image named by its ID

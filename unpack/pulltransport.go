@@ -31,7 +31,7 @@ func (p *Puller) pullTransport(ctx context.Context, s string, policy PullPolicy)
 				return id, nil
 			}
 		}
-		return "", fmt.Errorf("image %q not found in local storage and --pull=never", s)
+		return "", fmt.Errorf("image %q not found in local storage and %s=never", s, p.policyFlag())
 	}
 	// Local files are always re-read: the copy reuses layers already in
 	// storage, and the source may have changed under the same tag.

@@ -41,7 +41,7 @@ func (p *Puller) Resolve(ctx context.Context, name string, policy PullPolicy) (s
 		return id, nil, nil
 	}
 	if policy == PullNever {
-		return "", nil, fmt.Errorf("image %q not found in local storage and --pull=never", name)
+		return "", nil, fmt.Errorf("image %q not found in local storage and %s=never", name, p.policyFlag())
 	}
 	named, err := cands()
 	if err != nil {
@@ -55,7 +55,7 @@ func (p *Puller) Resolve(ctx context.Context, name string, policy PullPolicy) (s
 		}
 		errs = append(errs, err.Error())
 	}
-	return "", nil, fmt.Errorf("resolving image %q failed (--pull=%s): %s", name, policy, strings.Join(errs, "; "))
+	return "", nil, fmt.Errorf("resolving image %q failed (%s=%s): %s", name, p.policyFlag(), policy, strings.Join(errs, "; "))
 }
 
 // remoteConfig reads named's manifest (this platform's, from a list) and

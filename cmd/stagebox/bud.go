@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/stagebox/stagebox/stages"
@@ -23,16 +24,16 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "Dockerfile path, or - for stdin"},
 			&cli.StringSliceFlag{Name: "build-arg", Usage: "KEY=VALUE, or KEY to take it from the environment (repeatable)"},
 			&cli.StringFlag{Name: "target", Usage: "stage to build and commit"},
-			&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull policy: missing, always or never"},
+			&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull policy: missing, always or never; a bare --pull is always, --pull=false missing"},
 			&cli.BoolFlag{Name: "no-cache", Usage: "do not reuse cached steps"},
 			&cli.BoolFlag{Name: "layers", Value: true, Usage: "accepted for buildah compatibility; a layer per step is the default"},
 			&cli.StringSliceFlag{Name: "label", Usage: "KEY=VALUE label for the image (repeatable)"},
 			&cli.StringFlag{Name: "iidfile", Usage: "write the image ID to this file"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image ID"},
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
-			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once (default: every stage that is ready)"},
+			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once", DefaultText: "every stage that is ready"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags(), progressFlags(), platformFlags())...),
+		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags(), progressFlags(), platformFlags(), budCompatFlags())...),
 		Action: bud,
 	}
 }
@@ -70,7 +71,9 @@ func bud(c *cli.Context) error {
 // in milliseconds rather than after a pull.
 func budOptions(c *cli.Context) (stages.Options, error) {
 	if c.NArg() > 1 {
-		return stages.Options{}, fmt.Errorf("bud takes one context directory, got %d arguments", c.NArg())
+		// Name them: a bare --pull followed by a word that is no policy
+		// (buildah's rule) leaves that word here.
+		return stages.Options{}, fmt.Errorf("bud takes one context directory, got %d: %s", c.NArg(), quoteAll(c.Args().Slice()))
 	}
 	o := stages.Options{
 		ContextDir: c.Args().First(), Dockerfile: c.String("file"), Target: c.String("target"),
@@ -81,12 +84,18 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 	if o.ContextDir == "" {
 		o.ContextDir = "."
 	}
+	if err := validateBudValues(o); err != nil {
+		return o, err
+	}
 	if o.Quiet {
 		o.Out = io.Discard
 	}
+	if err := applyBudCompat(c, &o); err != nil {
+		return o, err
+	}
 	var err error
 	if o.Pull, err = unpack.ParsePullPolicy(c.String("pull")); err != nil {
-		return o, err
+		return o, fmt.Errorf("--pull: %w", err)
 	}
 	switch o.Network = c.String("network"); o.Network {
 	case "host", "none":
@@ -140,4 +149,13 @@ func keyValues(in []string, flag string, fromEnv bool) (map[string]string, error
 		out[k] = v
 	}
 	return out, nil
+}
+
+// quoteAll quotes each of args, space-separated, for an error line.
+func quoteAll(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
 }

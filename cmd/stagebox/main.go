@@ -16,6 +16,7 @@ import (
 	"github.com/stagebox/stagebox/sandbox"
 	"github.com/urfave/cli/v2"
 	"go.podman.io/storage/pkg/reexec"
+	"golang.org/x/sys/unix"
 )
 
 // version is set at link time (-ldflags "-X main.version=...").
@@ -38,9 +39,13 @@ func main() {
 // SIGINT/SIGTERM (the shell convention), 1 for any other failure.
 func run(args []string) int {
 	ctx, sig := signalContext()
-	err := newApp().RunContext(ctx, args)
+	app := newApp()
+	args, err := reorderArgs(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if s := sig(); s != 0 {
-		fmt.Fprintf(os.Stderr, "Error: interrupted by %s\n", s)
+		fmt.Fprintln(os.Stderr, interruptedLine(s, err))
 		return 128 + int(s)
 	}
 	var status exitStatus
@@ -82,12 +87,22 @@ func signalContext() (context.Context, func() syscall.Signal) {
 	}
 }
 
+// interruptedLine says which signal stopped the command and, when it
+// failed because of it, that nothing was committed (a build, pull or push
+// writes nothing half-way).
+func interruptedLine(s syscall.Signal, err error) string {
+	if err == nil {
+		return fmt.Sprintf("interrupted (%s) as the command finished", unix.SignalName(s))
+	}
+	return fmt.Sprintf("interrupted (%s): nothing was committed", unix.SignalName(s))
+}
+
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 }
 
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:                   "stagebox",
 		Usage:                  "build container images from Dockerfiles, rootless and without a daemon",
 		Version:                version,
@@ -107,6 +122,7 @@ func newApp() *cli.App {
 			}
 			logrus.SetLevel(lvl)
 			logrus.SetOutput(os.Stderr)
+			usePlainLogs()
 			return nil
 		},
 		Commands: []*cli.Command{
@@ -115,7 +131,22 @@ func newApp() *cli.App {
 			loginCommand(), logoutCommand(), imageCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   usageError,
 	}
+	for _, c := range app.Commands {
+		c.OnUsageError = usageError
+	}
+	return app
+}
+
+// usageError makes urfave/cli's parse errors one line naming the flag with
+// both dashes, without the help that would bury it.
+func usageError(_ *cli.Context, err error, _ bool) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "for flag -"); i >= 0 && !strings.HasPrefix(msg[i+len("for flag -"):], "-") {
+		msg = msg[:i] + "for flag --" + msg[i+len("for flag -"):]
+	}
+	return errors.New(msg)
 }
 
 // openStore enters the user namespace (rootless) and opens the store with

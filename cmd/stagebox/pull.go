@@ -23,7 +23,7 @@ func pullCommand() *cli.Command {
 			}
 			policy, err := unpack.ParsePullPolicy(c.String("policy"))
 			if err != nil {
-				return err
+				return fmt.Errorf("--policy: %w", err)
 			}
 			reg, err := registryOptions(c)
 			if err != nil {
@@ -37,7 +37,7 @@ func pullCommand() *cli.Command {
 			if err := askPassword(&reg); err != nil {
 				return err
 			}
-			p := &unpack.Puller{Store: st.Storage(), Registry: reg}
+			p := &unpack.Puller{Store: st.Storage(), Registry: reg, PolicyFlag: "--policy"}
 			if p.Platform, err = platformOption(c); err != nil {
 				return err
 			}

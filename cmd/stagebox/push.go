@@ -91,8 +91,15 @@ func budBuild(c *cli.Context, st *layers.Store, o stages.Options) (string, error
 // pushImage pushes nameOrID to dest as push's and bud's flags say
 // (progress unless -q, --digestfile).
 func pushImage(c *cli.Context, st *layers.Store, reg unpack.RegistryOptions, nameOrID, dest string, opts ...layers.PushOption) error {
+	_, err := pushDigest(c, st, reg, nameOrID, dest, opts...)
+	return err
+}
+
+// pushDigest is pushImage returning the pushed manifest's digest, which
+// push prints alone on stdout (as `docker push` shows it) for scripts.
+func pushDigest(c *cli.Context, st *layers.Store, reg unpack.RegistryOptions, nameOrID, dest string, opts ...layers.PushOption) (digest.Digest, error) {
 	if err := askPassword(&reg); err != nil {
-		return err
+		return "", err
 	}
 	var d digest.Digest
 	opts = append(opts, layers.WithRegistry(reg), layers.WithManifestDigest(&d))
@@ -100,14 +107,17 @@ func pushImage(c *cli.Context, st *layers.Store, reg unpack.RegistryOptions, nam
 		opts = append(opts, layers.WithProgress(c.App.ErrWriter))
 	}
 	if err := st.Push(c.Context, nameOrID, dest, opts...); err != nil {
-		return err
+		return "", err
+	}
+	if !c.Bool("quiet") {
+		fmt.Fprintf(c.App.ErrWriter, "Writing manifest %s to %s\n", d, dest)
 	}
 	if f := c.String("digestfile"); f != "" {
 		if err := os.WriteFile(f, []byte(d.String()), 0o644); err != nil {
-			return fmt.Errorf("writing --digestfile: %w", err)
+			return "", fmt.Errorf("writing --digestfile: %w", err)
 		}
 	}
-	return nil
+	return d, nil
 }
 
 func pushCommand() *cli.Command {
@@ -143,7 +153,11 @@ func pushCommand() *cli.Command {
 				return err
 			}
 			defer st.Shutdown()
-			return pushImage(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
+			d, err := pushDigest(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
+			if err == nil {
+				fmt.Fprintln(c.App.Writer, d)
+			}
+			return err
 		},
 	}
 }

@@ -42,7 +42,7 @@ func runImage(c *cli.Context) error {
 	}
 	policy, err := unpack.ParsePullPolicy(c.String("pull"))
 	if err != nil {
-		return err
+		return fmt.Errorf("--pull: %w", err)
 	}
 	reg, err := registryOptions(c)
 	if err != nil {

@@ -80,13 +80,13 @@ func TestBuildErrors(t *testing.T) {
 }
 
 // wantOneLineError asserts a failure reported as exactly one line on stderr
-// containing each of want (case-insensitively). WARNING lines (notices that
+// containing each of want (case-insensitively). warning lines (notices that
 // precede a failure, such as a clamped COPY source) are not the error.
 func wantOneLineError(t *testing.T, r result, want ...string) {
 	t.Helper()
 	var lines []string
 	for _, l := range stderrLines(r) {
-		if !strings.HasPrefix(l, "WARNING: ") {
+		if !strings.HasPrefix(l, "warning: ") {
 			lines = append(lines, l)
 		}
 	}

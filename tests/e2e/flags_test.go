@@ -122,7 +122,8 @@ func TestBudFlags(t *testing.T) {
 			}
 		})
 		t.Run("an unknown --pull policy is refused", func(t *testing.T) {
-			r := s.run(t, opts{}, "bud", "--pull", "sometimes", "-f", plain, ctx)
+			r := s.run(t, opts{}, "bud", "--pull=sometimes", "-f", plain, ctx)
+			wantOneLineError(t, r, "--pull")
 			wantOneLineError(t, r, "sometimes")
 		})
 	})

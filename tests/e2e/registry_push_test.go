@@ -206,7 +206,7 @@ func wantRetriesThenError(t *testing.T, r result, retries int, want ...string) {
 	var rest []string
 	n := 0
 	for _, l := range strings.Split(r.stderr, "\n") {
-		if strings.Contains(l, "level=warning") && strings.Contains(l, "retrying in") {
+		if strings.HasPrefix(l, "warning: ") && strings.Contains(l, "retrying in") {
 			n++
 			continue
 		}

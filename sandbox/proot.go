@@ -76,6 +76,9 @@ func runProot(ctx context.Context, p Process, proot string, files etcFiles) (int
 	cmd.Env = append(envWithPath(p.Env), "PROOT_TMP_DIR="+p.StateDir)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Stdin, p.Stdout, p.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if p.Terminal {
+		return runProotTerminal(ctx, cmd, p)
+	}
 	if err := cmd.Start(); err != nil {
 		return -1, fmt.Errorf("starting proot: %w", err)
 	}

@@ -65,4 +65,3 @@ func TestCopyExcludeIsInTheCacheKey(t *testing.T) {
 		wantAbsent(t, fs, "/d/b.log")
 	})
 }
-

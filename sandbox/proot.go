@@ -45,6 +45,9 @@ func refuseForProot(p Process, proot string) error {
 	if p.Network == "none" {
 		return errors.New("--network none cannot be enforced under proot (no network namespace is allowed here): drop --network none, or build where user namespaces work (see stagebox info)")
 	}
+	if p.Terminal {
+		return errors.New("run -t: a pseudo-terminal is not given under the proot tier yet: drop -t (stdin stays attached), or run where user namespaces work (see stagebox info)")
+	}
 	if proot == "" {
 		return errors.New("proot is not installed (not on PATH nor next to stagebox): apt-get install proot")
 	}
@@ -76,9 +79,6 @@ func runProot(ctx context.Context, p Process, proot string, files etcFiles) (int
 	cmd.Env = append(envWithPath(p.Env), "PROOT_TMP_DIR="+p.StateDir)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Stdin, p.Stdout, p.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if p.Terminal {
-		return runProotTerminal(ctx, cmd, p)
-	}
 	if err := cmd.Start(); err != nil {
 		return -1, fmt.Errorf("starting proot: %w", err)
 	}

@@ -37,7 +37,6 @@ func prootReaper() {
 		os.Exit(127)
 	}
 	pgid := cmd.Process.Pid
-	giveTerminalTo(pgid, os.Environ())
 	go func() {
 		<-sigs
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)

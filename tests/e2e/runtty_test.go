@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/stagebox/stagebox/tests/fixtures"
 )
 
 // ttySession is stagebox running with a pseudo-terminal of the test's as
@@ -27,10 +28,10 @@ type ttySession struct {
 
 // startTTY runs stagebox with args on this store in a new session whose
 // terminal is rows x cols.
-func (s *store) startTTY(t *testing.T, rows, cols uint16, args ...string) *ttySession {
+func (s *store) startTTY(t *testing.T, o opts, rows, cols uint16, args ...string) *ttySession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	cmd := s.a.command(ctx, s.dir, opts{}, s.args(args...)...)
+	cmd := s.a.command(ctx, s.dir, o, s.args(args...)...)
 	cmd.Stdin = nil
 	master, err := pty.StartWithAttrs(cmd, &pty.Winsize{Rows: rows, Cols: cols}, &syscall.SysProcAttr{Setsid: true, Setctty: true})
 	if err != nil {
@@ -114,33 +115,54 @@ func (ts *ttySession) exitCode(t *testing.T) int {
 // TestRunInteractiveTerminal drives `stagebox run -it IMAGE sh` through a
 // pseudo-terminal: a prompt, a terminal of the container's own, job
 // control, the window size at start and after a resize, the exit status.
+// Under proot -t is refused with one line.
 func TestRunInteractiveTerminal(t *testing.T) {
 	both(t, func(t *testing.T, a *account) {
-		s := newStore(t, a)
-		s.busybox(t)
-		ts := s.startTTY(t, 24, 80, "run", "-it", "-e", "PS1=sb-prompt>", "busybox", "sh")
-		// busybox asks where the cursor is (ESC[6n) right after the prompt.
-		ts.expect(t, `sb-prompt>`)
-		ts.send(t, `echo "T=$(tty)"`)
-		ts.expect(t, `T=/dev/pts/[0-9]+`)
-		ts.send(t, `echo "S=$(stty size)"`)
-		ts.expect(t, `S=24 80`)
-		ts.send(t, `case $- in *m*) echo "JC=on";; esac; sleep 1000 & kill %1 && echo "K=job-killed"`)
-		ts.expect(t, `JC=on`)
-		ts.expect(t, `K=job-killed`)
-		if err := pty.Setsize(ts.master, &pty.Winsize{Rows: 33, Cols: 101}); err != nil {
-			t.Fatal(err)
-		}
-		// The resize reaches the container asynchronously: wait for it in
-		// the container rather than guess a delay.
-		ts.send(t, `while [ "$(stty size)" = "24 80" ]; do sleep 0.05; done; echo "R=$(stty size)"`)
-		ts.expect(t, `R=33 101`)
-		ts.send(t, `exit 7`)
-		if code := ts.exitCode(t); code != 7 {
-			t.Errorf("exit 7 in the terminal gave exit status %d\n%s", code, ts.out.String())
-		}
-		if strings.Contains(ts.out.String(), "goroutine ") {
-			t.Errorf("Go stack trace on the terminal:\n%s", ts.out.String())
+		for _, tier := range []string{"default", "proot"} {
+			t.Run(tier, func(t *testing.T) {
+				var o opts
+				if tier == "proot" {
+					o.env = []string{"STAGEBOX_ISOLATION=proot"}
+				}
+				s := newStore(t, a)
+				id := s.run(t, o, "pull", "oci:"+busyboxLayout+":"+fixtures.Tag).id(t)
+				s.must(t, "tag", id, "busybox")
+				if tier == "proot" {
+					r := s.run(t, o, "run", "-t", "busybox", "true")
+					// The tier's own notices may come first; the refusal is the last line.
+					if last := lastLine(r.stderr); r.code == 0 || !strings.Contains(last, "proot tier") || !strings.HasPrefix(last, "Error: run -t") {
+						t.Errorf("run -t under proot: want a one-line refusal naming the tier:\n%s", r)
+					}
+					return
+				}
+				terminalSession(t, s.startTTY(t, o, 24, 80, "run", "-it", "-e", "PS1=sb-prompt>", "busybox", "sh"))
+			})
 		}
 	})
+}
+
+func terminalSession(t *testing.T, ts *ttySession) {
+	// busybox asks where the cursor is (ESC[6n) right after the prompt.
+	ts.expect(t, `sb-prompt>`)
+	ts.send(t, `echo "T=$(tty)"`)
+	ts.expect(t, `T=/dev/pts/[0-9]+`)
+	ts.send(t, `echo "S=$(stty size)"`)
+	ts.expect(t, `S=24 80`)
+	ts.send(t, `case $- in *m*) echo "JC=on";; esac; sleep 1000 & kill %1 && echo "K=job-killed"`)
+	ts.expect(t, `JC=on`)
+	ts.expect(t, `K=job-killed`)
+	if err := pty.Setsize(ts.master, &pty.Winsize{Rows: 33, Cols: 101}); err != nil {
+		t.Fatal(err)
+	}
+	// The resize reaches the container asynchronously: wait for it in the
+	// container rather than guess a delay.
+	ts.send(t, `while [ "$(stty size)" = "24 80" ]; do sleep 0.05; done; echo "R=$(stty size)"`)
+	ts.expect(t, `R=33 101`)
+	ts.send(t, `exit 7`)
+	if code := ts.exitCode(t); code != 7 {
+		t.Errorf("exit 7 in the terminal gave exit status %d\n%s", code, ts.out.String())
+	}
+	if strings.Contains(ts.out.String(), "goroutine ") {
+		t.Errorf("Go stack trace on the terminal:\n%s", ts.out.String())
+	}
 }

@@ -45,6 +45,9 @@ func refuseForProot(p Process, proot string) error {
 	if p.Network == "none" {
 		return errors.New("--network none cannot be enforced under proot (no network namespace is allowed here): drop --network none, or build where user namespaces work (see stagebox info)")
 	}
+	if p.Terminal {
+		return errors.New("run -t: a pseudo-terminal is not given under the proot tier yet: drop -t (stdin stays attached), or run where user namespaces work (see stagebox info)")
+	}
 	if proot == "" {
 		return errors.New("proot is not installed (not on PATH nor next to stagebox): apt-get install proot")
 	}

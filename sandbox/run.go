@@ -49,6 +49,12 @@ type Process struct {
 	DNS     []string
 	Rlimits []Rlimit
 	Limits  Limits // applied only where LimitsApply
+
+	// stagebox run -t (issue 9, item 5): the process gets a new
+	// pseudo-terminal as its controlling terminal and stdio, relayed to
+	// Stdin and Stdout (Stderr is unused); when Stdin is a terminal it is
+	// raw for the run and the pty's size follows it.
+	Terminal bool
 }
 
 // Rlimit is one resource limit of the process, as setrlimit(2) takes it:
@@ -194,25 +200,26 @@ func run(ctx context.Context, p Process, spec *specs.Spec, h host) (int, error) 
 			logrus.Warnf("removing RUN container %s: %v", id, err)
 		}
 	}()
-	stdio, err := newStdio(p.Stdin, p.Stdout, p.Stderr)
-	if err != nil {
-		return -1, err
-	}
-	defer stdio.close()
 	proc := &libcontainer.Process{
 		Args: p.Args, Env: spec.Process.Env, Cwd: spec.Process.Cwd,
 		UID: int(p.UID), GID: int(p.GID), AdditionalGroups: toInts(p.AdditionalGids),
-		Stdin: stdio.reader(), Stdout: stdio.writer(1), Stderr: stdio.writer(2),
 		Init: true, Rlimits: rlimits(p),
 	}
-	err = ctr.Run(proc)
-	stdio.started()
+	conn, err := connect(proc, p)
 	if err != nil {
-		stdio.drain(time.Second)
+		return -1, err
+	}
+	err = ctr.Run(proc)
+	if serr := conn.started(); err == nil && serr != nil {
+		_ = ctr.Signal(syscall.SIGKILL)
+		err = serr
+	}
+	if err != nil {
+		conn.finish(time.Second)
 		return -1, fmt.Errorf("starting %s: %w", p.Args[0], err)
 	}
 	status, err := wait(ctx, ctr, proc)
-	stdio.drain(5 * time.Second)
+	conn.finish(5 * time.Second)
 	return status, err
 }
 

@@ -118,10 +118,13 @@ func (s *stdio) started() {
 // drain waits for the output copies to finish, but not forever: a process
 // that escaped the container's teardown and holds a pipe must not hang the
 // build.
-func (s *stdio) drain(limit time.Duration) {
+func (s *stdio) drain(limit time.Duration) { waitAtMost(&s.copying, limit) }
+
+// waitAtMost waits for wg, or for limit, whichever comes first.
+func waitAtMost(wg *sync.WaitGroup, limit time.Duration) {
 	done := make(chan struct{})
 	go func() {
-		s.copying.Wait()
+		wg.Wait()
 		close(done)
 	}()
 	select {

@@ -17,8 +17,9 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 )
 
-// addSources gives ADD its source: the context for local paths, or a
-// scratch directory holding the downloaded files for URLs.
+// addSources gives ADD its source: the context for local paths, a
+// scratch directory holding the downloaded files for URLs, or the checkout
+// of a git repository.
 func (st *stageState) addSources(ctx context.Context, c *instructions.AddCommand) (copySource, func(), error) {
 	urls := 0
 	for _, s := range c.SourcePaths {
@@ -28,6 +29,9 @@ func (st *stageState) addSources(ctx context.Context, c *instructions.AddCommand
 	}
 	if err := addRefusal(c, true); err != nil { // after expansion: an ARG may have made a URL
 		return copySource{}, nil, err
+	}
+	if len(c.SourcePaths) == 1 && isGitSource(c.SourcePaths[0]) {
+		return st.gitAddSource(ctx, c)
 	}
 	if urls == 0 {
 		src, err := st.copySource(ctx, "")

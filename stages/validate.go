@@ -50,29 +50,35 @@ func refusal(cmd instructions.Command) error {
 	return nil
 }
 
-// addRefusal checks ADD's sources and flags: git repositories are not
-// fetched (never downloaded as a plain file either), --checksum needs URLs,
-// and URLs do not mix with local files in one ADD. Before expansion
-// (expanded false) a source naming a variable may still become a URL, so
-// only what its text already shows is judged.
+// addRefusal checks ADD's sources and flags: a git repository is ADD's
+// only source (never downloaded as a plain file), --keep-git-dir needs
+// one, --checksum needs URLs or a git source, and URLs do not mix with
+// local files in one ADD. Before expansion (expanded false) a source
+// naming a variable may still become a URL, so only what its text already
+// shows is judged.
 func addRefusal(c *instructions.AddCommand, expanded bool) error {
-	urls := 0
+	urls, gits := 0, 0
 	for _, s := range c.SourcePaths {
 		if !expanded && strings.Contains(s, "$") {
 			return nil
 		}
-		if isGitSource(s) {
-			return fmt.Errorf("%s is a git repository: stagebox does not clone git sources yet; clone it into the build context (or in a RUN step) and ADD or COPY the files", excerpt(s))
-		}
-		if isURL(s) {
+		switch {
+		case isGitSource(s):
+			gits++
+		case isURL(s):
 			urls++
 		}
 	}
 	switch {
+	case gits > 0 && len(c.SourcePaths) > 1:
+		return fmt.Errorf("a git repository must be ADD's only source: use one ADD per repository, and another for other files")
+	case gits > 0:
+		_, err := needGit(c.SourcePaths[0])
+		return err
 	case c.KeepGitDir != nil:
-		return unsupportedFlag("ADD --keep-git-dir (git sources are not supported)")
+		return fmt.Errorf("--keep-git-dir applies only to a git source (git@host:repo, https://host/repo.git#ref): drop it")
 	case c.Checksum != "" && (urls == 0 || urls != len(c.SourcePaths)):
-		return fmt.Errorf("--checksum applies only to URL sources: give ADD only URLs, or drop --checksum")
+		return fmt.Errorf("--checksum applies only to URL or git sources: give ADD only URLs, or drop --checksum")
 	case urls > 0 && urls != len(c.SourcePaths):
 		return fmt.Errorf("ADD cannot mix URLs and local files: split it into two ADD instructions")
 	}

@@ -29,7 +29,7 @@ func validateOf(t *testing.T, src string, contexts map[string]string) error {
 func TestValidateNamesTheFirstRefusalInFileOrder(t *testing.T) {
 	src := `FROM a AS one
 RUN true
-ADD git@example.com:org/repo.git /r
+ADD --keep-git-dir=true local.txt /r
 FROM --platform=linux/s390x a AS two
 RUN --security=insecure true
 FROM a
@@ -51,14 +51,17 @@ func TestValidateSkipsStagesThatDoNotRun(t *testing.T) {
 
 func TestAddRefusals(t *testing.T) {
 	cases := map[string]string{
-		"ADD https://example.com/repo.git /r\n":                      "git repository",
-		"ADD git@example.com:org/repo /r\n":                          "git repository",
-		"ADD --keep-git-dir=true https://example.com/r.git /r\n":     "git",
-		"ADD --checksum=sha256:00 local.txt /x\n":                    "--checksum applies only to URL sources",
+		"ADD https://example.com/repo.git /r\n":                      "",
+		"ADD git@example.com:org/repo /r\n":                          "",
+		"ADD --keep-git-dir=true https://example.com/r.git /r\n":     "",
+		"ADD git@example.com:org/repo local.txt /r/\n":               "only source",
+		"ADD --keep-git-dir=true local.txt /r\n":                     "only to a git source",
+		"ADD --checksum=sha256:00 local.txt /x\n":                    "--checksum applies only to URL or git sources",
 		"ADD https://example.com/a local.txt /x/\n":                  "cannot mix URLs",
 		"ADD --checksum=sha256:00 ${URL} /x\n":                       "",
 		"ADD https://example.com/file.tar.gz /x\n":                   "",
 		"ADD --checksum=sha256:00 https://example.com/file.txt /x\n": "",
+		"ADD --checksum=0123abc git@example.com:org/repo /r\n":       "",
 	}
 	for line, want := range cases {
 		err := validateOf(t, "FROM a\n"+line, nil)

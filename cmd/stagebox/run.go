@@ -21,7 +21,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user[:group] to run as (default: the image's USER)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "KEY=VALUE to add to the environment (repeatable)"},
 			&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull policy: missing, always or never"},
-		}, registryFlags()...),
+		}, append(runHabitFlags(), registryFlags()...)...),
 		// Everything after IMAGE belongs to the command, flags included.
 		SkipFlagParsing: false,
 		Action:          runImage,
@@ -75,13 +75,12 @@ func runImage(c *cli.Context) error {
 }
 
 func runInImage(c *cli.Context, st *layers.Store, img *layers.Image) (int, error) {
-	cfg := img.Config.Config
-	args := append([]string(nil), cfg.Entrypoint...)
-	if c.NArg() > 1 {
-		args = append(args, c.Args().Slice()[1:]...)
-	} else {
-		args = append(args, cfg.Cmd...)
+	h, err := parseRunHabits(c)
+	if err != nil {
+		return 0, err
 	}
+	cfg := img.Config.Config
+	args := commandLine(cfg.Entrypoint, cfg.Cmd, h, c.Args().Slice()[1:])
 	if len(args) == 0 {
 		return 0, fmt.Errorf("image %s has no ENTRYPOINT or CMD: give a command after the image name", c.Args().First())
 	}
@@ -95,20 +94,38 @@ func runInImage(c *cli.Context, st *layers.Store, img *layers.Image) (int, error
 		return 0, err
 	}
 	defer st.Unmount(layer)
-	user := cfg.User
+	user, workdir := cfg.User, cfg.WorkingDir
 	if u := c.String("user"); u != "" {
 		user = u
 	}
-	p, err := stages.Process(root, user, cfg.WorkingDir, append(cfg.Env, c.StringSlice("env")...), args, os.Stdout)
+	if h.workdir != "" {
+		workdir = h.workdir
+	}
+	p, err := stages.Process(root, user, workdir, append(cfg.Env, h.env...), args, os.Stdout)
 	if err != nil {
 		return 0, err
 	}
 	p.Stderr, p.Stdin, p.Network = os.Stderr, os.Stdin, c.String("network")
+	p.Terminal, p.Hostname, p.Mounts = c.Bool("tty"), h.name, h.mounts
 	if p.StateDir, err = os.MkdirTemp(st.Storage().RunRoot(), "stagebox-run-"); err != nil {
 		return 0, fmt.Errorf("create run state: %w", err)
 	}
 	defer os.RemoveAll(p.StateDir)
 	return sandbox.Run(c.Context, p)
+}
+
+// commandLine is docker's rule: ENTRYPOINT (or --entrypoint) followed by
+// the given command, else by the image's CMD unless --entrypoint was given.
+func commandLine(entrypoint, cmd []string, h runHabits, given []string) []string {
+	args := append([]string(nil), entrypoint...)
+	if h.setEntry {
+		args = append([]string(nil), h.entrypoint...)
+		cmd = nil
+	}
+	if len(given) > 0 {
+		return append(args, given...)
+	}
+	return append(args, cmd...)
 }
 
 // exitStatus carries a container's non-zero exit status to ours without an

@@ -65,23 +65,3 @@ func TestCopyExcludeIsInTheCacheKey(t *testing.T) {
 		wantAbsent(t, fs, "/d/b.log")
 	})
 }
-
-// TestAddGitSourcesAreRefused: ADD of a git repository fails at its line,
-// before any step, and is never fetched as a plain file.
-func TestAddGitSourcesAreRefused(t *testing.T) {
-	both(t, func(t *testing.T, a *account) {
-		s := newStore(t, a)
-		s.busybox(t)
-		for name, df := range map[string]string{
-			"https URL ending in .git": "FROM busybox\nRUN echo step-ran\nADD https://127.0.0.1:9/repo.git /r\n",
-			"git@ address":             "FROM busybox\nRUN echo step-ran\nADD git@127.0.0.1:org/repo.git /r\n",
-			"--keep-git-dir":           "FROM busybox\nRUN echo step-ran\nADD --keep-git-dir=true https://127.0.0.1:9/repo.git /r\n",
-		} {
-			t.Run(name, func(t *testing.T) {
-				r := s.bud(t, opts{}, df, nil)
-				wantOneLineError(t, r, "Dockerfile:3", "git")
-				wantNoStep(t, r)
-			})
-		}
-	})
-}

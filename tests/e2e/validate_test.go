@@ -16,9 +16,9 @@ func TestRefusedBeforeTheFirstStep(t *testing.T) {
 		df := `FROM busybox AS slow
 RUN echo first-step-ran
 RUN sleep 1
-ADD git@127.0.0.1:org/repo.git /r
+ADD --keep-git-dir=true local.txt /r
 FROM busybox AS fast
-ADD --keep-git-dir=true https://127.0.0.1:9/r.git /r
+ADD --keep-git-dir=true local.txt /r
 FROM busybox
 COPY --from=slow /etc/passwd /a
 COPY --from=fast /etc/passwd /b
@@ -33,7 +33,7 @@ COPY --from=fast /etc/passwd /b
 		if runtime.GOARCH == "arm64" {
 			other = "linux/amd64"
 		}
-		r := s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nADD https://127.0.0.1:9/r.git /r\nFROM --platform="+other+" busybox\nCOPY --from=0 /etc/passwd /p\n", nil)
+		r := s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nADD --keep-git-dir=true local.txt /r\nFROM --platform="+other+" busybox\nCOPY --from=0 /etc/passwd /p\n", nil)
 		wantOneLineError(t, r, "Dockerfile:3", "git")
 		wantNoStep(t, r)
 		r = s.bud(t, opts{}, "FROM busybox\nRUN echo step-ran\nFROM --platform="+other+" busybox\nCOPY --from=0 /etc/passwd /p\n", nil)

@@ -84,8 +84,9 @@ func checkNamespaceFlags(userns, cgroupns string) error {
 	return nil
 }
 
-// parseVolume reads buildah's -v HOSTDIR:DIR[:OPTIONS], OPTIONS being ro
-// or rw. HOSTDIR must exist now, so a typo fails before the first step.
+// parseVolume reads -v HOSTDIR:DIR[:OPTIONS] (bud's, as buildah, and run's,
+// as docker), OPTIONS being ro or rw; a relative HOSTDIR is taken from the
+// current directory. HOSTDIR must exist now, so a typo fails before any work.
 func parseVolume(v string) (sandbox.Mount, error) {
 	bad := func(why string) (sandbox.Mount, error) {
 		return sandbox.Mount{}, fmt.Errorf("--volume %q: %s (want HOSTDIR:DIR[:ro])", v, why)

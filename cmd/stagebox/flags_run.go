@@ -71,37 +71,6 @@ func parseRunHabits(c *cli.Context) (runHabits, error) {
 // validName is docker's rule for container names.
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-// parseVolume reads HOSTDIR:DIR[:ro|rw]; HOSTDIR must exist (a relative one
-// is taken from the current directory, as podman does).
-func parseVolume(v string) (sandbox.Mount, error) {
-	parts := strings.Split(v, ":")
-	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" {
-		return sandbox.Mount{}, fmt.Errorf("--volume %q: use HOSTDIR:DIR[:ro]", v)
-	}
-	m := sandbox.Mount{Type: sandbox.MountBind, Destination: parts[1]}
-	if len(parts) == 3 {
-		switch parts[2] {
-		case "ro":
-			m.ReadOnly = true
-		case "rw":
-		default:
-			return m, fmt.Errorf("--volume %q: option %q is not known here; use ro or rw", v, parts[2])
-		}
-	}
-	if !filepath.IsAbs(m.Destination) {
-		return m, fmt.Errorf("--volume %q: the container path must be absolute", v)
-	}
-	src, err := filepath.Abs(parts[0])
-	if err != nil {
-		return m, fmt.Errorf("--volume %q: %w", v, err)
-	}
-	if _, err := os.Stat(src); err != nil {
-		return m, fmt.Errorf("--volume %q: %s does not exist on this host: create it first", v, src)
-	}
-	m.Source = src
-	return m, nil
-}
-
 // readEnvFile reads docker's env-file format: KEY=VALUE lines, KEY alone
 // takes the value from our environment (skipped when unset), blank lines
 // and lines starting with # are ignored.

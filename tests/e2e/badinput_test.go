@@ -30,7 +30,7 @@ func TestBadInputFailsOnOneLine(t *testing.T) {
 		{name: "a 60 KiB unknown instruction", dockerfile: "FROM busybox\n" + strings.Repeat("X", 60<<10) + "\n", want: []string{"Dockerfile:2", "unknown instruction"}},
 		{name: "no FROM", dockerfile: "ARG A=1\nRUN true\n", want: []string{"Dockerfile:2"}},
 		{name: "unterminated heredoc", dockerfile: "FROM busybox\nRUN <<EOF\necho hi\n", want: []string{"Dockerfile:2", "heredoc"}},
-		// Shell form, as in docker (a WARNING line says so): sh fails on it.
+		// Shell form, as in docker (a warning: line says so): sh fails on it.
 		{name: "bad JSON in exec form", dockerfile: "FROM busybox\nRUN [\"echo\", \n", want: []string{"Dockerfile:2", "status"}},
 		{name: "non-string JSON in exec form", dockerfile: "FROM busybox\nENTRYPOINT [\"echo\", {}]\n", want: []string{"Dockerfile:2", "JSON"}},
 		{name: "cycle through --from", dockerfile: "FROM busybox AS a\nCOPY --from=b /x /y\nFROM busybox AS b\nCOPY --from=a /x /y\n", want: []string{"Dockerfile:2", "circular"}},

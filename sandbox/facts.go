@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -56,10 +57,15 @@ func gatherFacts(mode, storeDir string) facts {
 	if v, ok := probe.sysctl("sys/kernel/apparmor_restrict_unprivileged_userns"); ok && v != 0 {
 		f.apparmor = true
 	}
+	// The two namespace probes are independent children: run them side by
+	// side, since each costs an exec of this binary and every command waits.
+	var wg sync.WaitGroup
 	if f.euid == 0 {
-		f.oci = probeNamespaces(false)
+		wg.Add(1)
+		go func() { defer wg.Done(); f.oci = probeNamespaces(false) }()
 	}
 	f.userns = probeNamespaces(true)
+	wg.Wait()
 	f.prootPath = findProot()
 	if f.euid != 0 {
 		f.probeMapTools(probe, f.userns.start == nil && mode != TierProot)

@@ -93,7 +93,7 @@ func TestAddGitSource(t *testing.T) {
 		}
 
 		r := s.bud(t, opts{}, df, nil, "-t", "cloned")
-		if hits := strings.Count(r.stdout, "--> Using cache"); r.code != 0 || hits != 3 {
+		if hits := strings.Count(r.stderr, "--> Using cache"); r.code != 0 || hits != 3 {
 			t.Errorf("an unchanged repository gave %d cache hits, want 3:\n%s", hits, r)
 		}
 		g.commit(t, "v2-"+a.name+"\n")

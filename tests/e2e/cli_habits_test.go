@@ -94,7 +94,7 @@ func TestCLIOneVoice(t *testing.T) {
 		})
 		t.Run("bud without -t says COMMIT with the ID", func(t *testing.T) {
 			r := s.must(t, "bud", ctx)
-			if want := "COMMIT sha256:" + r.id(t); !strings.Contains(r.stdout, want) {
+			if want := "COMMIT sha256:" + r.id(t); !strings.Contains(r.stderr, want) {
 				t.Errorf("want %q:\n%s", want, r)
 			}
 		})

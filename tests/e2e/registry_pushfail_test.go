@@ -12,7 +12,8 @@ import (
 // no image and moves no tag, in one error line; the build cache survives,
 // so the same build run again once the registry accepts hits the cache for
 // every step. A refused push of a cached rebuild, whose image was there
-// already, removes nothing.
+// already, removes nothing; one of a several-platform build leaves neither
+// the index nor the platforms' images.
 func TestBudPushRefusedLeavesTheStoreUnchanged(t *testing.T) {
 	reg := serveRegistry(t, registryOptions{})
 	var refusing atomic.Bool
@@ -32,11 +33,11 @@ func TestBudPushRefusedLeavesTheStoreUnchanged(t *testing.T) {
 		storeState := func() string {
 			return s.must(t, "images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}").stdout
 		}
-		refusedBuild := func(t *testing.T, dockerfile string) {
+		refusedBuild := func(t *testing.T, dockerfile string, args ...string) {
 			t.Helper()
 			before := storeState()
 			refusing.Store(true)
-			r := s.bud(t, opts{}, dockerfile, nil, append([]string{"-q"}, push...)...)
+			r := s.bud(t, opts{}, dockerfile, map[string]string{"f": a.name}, append(append([]string{"-q"}, args...), push...)...)
 			wantOneLineError(t, r, "403", "nothing was tagged", "store is unchanged")
 			if after := storeState(); after != before {
 				t.Errorf("the refused push changed the store's images:\nbefore:\n%s\nafter:\n%s", before, after)
@@ -74,6 +75,9 @@ func TestBudPushRefusedLeavesTheStoreUnchanged(t *testing.T) {
 		t.Run("refused: a cached rebuild's image stays", func(t *testing.T) {
 			refusedBuild(t, dockerfile)
 			s.must(t, "inspect", pushed)
+		})
+		t.Run("refused: a several-platform build leaves no index and no instance", func(t *testing.T) {
+			refusedBuild(t, "FROM scratch\nCOPY f /f\n", "--platform", "linux/amd64,linux/arm64")
 		})
 	})
 }

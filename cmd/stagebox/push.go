@@ -53,8 +53,8 @@ func budRegistry(c *cli.Context, o *stages.Options) error {
 
 // budBuild runs the build and, with --push, pushes the image to every tag
 // before naming it: when a push fails nothing is tagged (no name moves to
-// the new image) and the image stays in the store by ID alone, so the
-// user can push it by hand or remove it.
+// the new image) and the image the build added is removed again, its
+// build cache kept, so rerunning the build hits the cache for every step.
 func budBuild(c *cli.Context, st *layers.Store, o stages.Options) (string, error) {
 	if err := askPassword(&o.Registry); err != nil {
 		return "", err
@@ -65,6 +65,10 @@ func budBuild(c *cli.Context, st *layers.Store, o stages.Options) (string, error
 	tags, iidFile := o.Tags, o.IIDFile
 	o.Tags, o.IIDFile = nil, ""
 	pushed := pushFromCache(c, &o, tags)
+	before, err := st.ImageIDs()
+	if err != nil {
+		return "", err
+	}
 	id, err := stages.Build(c.Context, st, o)
 	if err != nil {
 		return "", err
@@ -74,7 +78,7 @@ func budBuild(c *cli.Context, st *layers.Store, o stages.Options) (string, error
 			break // straight from the registry cache; nothing stored to tag
 		}
 		if err := pushImage(c, st, o.Registry, id, t); err != nil {
-			return "", fmt.Errorf("%w; nothing was tagged: the image is kept as %.12s (`stagebox push %.12s DEST` to retry, `stagebox rmi %.12s` to drop it)", err, id, id, id)
+			return "", pushRefused(st, id, before, err)
 		}
 	}
 	if err := tagUnlessPushed(st, id, tags, *pushed); err != nil {
@@ -86,6 +90,15 @@ func budBuild(c *cli.Context, st *layers.Store, o stages.Options) (string, error
 		}
 	}
 	return id, nil
+}
+
+// pushRefused undoes a --push build whose push failed: the image it added
+// goes (unless it existed before, a cached rebuild), its cache stays.
+func pushRefused(st *layers.Store, id string, before layers.ImageSet, err error) error {
+	if derr := st.Discard(id, before); derr != nil {
+		return fmt.Errorf("%w; nothing was tagged, but the built image could not be removed (%v): `stagebox rmi %.12s` drops it", err, derr, id)
+	}
+	return fmt.Errorf("%w; nothing was tagged and the store is unchanged: build again once the registry takes the push (the steps are cached)", err)
 }
 
 // pushImage pushes nameOrID to dest as push's and bud's flags say

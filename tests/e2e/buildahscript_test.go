@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,13 +14,17 @@ import (
 )
 
 // TestBuildahUsersScript runs README's buildah script exactly as written:
-// with `stagebox` on PATH and the store chosen by storage.conf
-// (CONTAINERS_STORAGE_CONF), as a buildah user's CI job has it.
+// with `stagebox` on PATH, the store chosen by storage.conf
+// (CONTAINERS_STORAGE_CONF), as a buildah user's CI job has it, and
+// REGISTRY a registry on 127.0.0.1 (registries.conf marks it insecure).
 func TestBuildahUsersScript(t *testing.T) {
 	script := readmeScript(t, "<!-- e2e: buildah-script -->")
-	if !strings.Contains(script, "stagebox bud") || !strings.Contains(script, "stagebox push") {
-		t.Fatalf("README's buildah script lost its bud or push:\n%s", script)
+	for _, line := range []string{"stagebox bud --layers --format docker", "stagebox push --digestfile", "stagebox bud --layers --format oci", "stagebox images", "stagebox push myapp", "stagebox rmi"} {
+		if !strings.Contains(script, line) {
+			t.Fatalf("README's buildah script lost %q:\n%s", line, script)
+		}
 	}
+	reg := serveRegistry(t, registryOptions{})
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		s.busybox(t)
@@ -29,13 +34,20 @@ func TestBuildahUsersScript(t *testing.T) {
 		})
 		conf := filepath.Join(s.scratch(t, "conf"), "storage.conf")
 		writeFile(t, conf, "[storage]\ndriver = \"overlay\"\ngraphroot = \""+s.root()+"\"\nrunroot = \""+s.runroot()+"\"\n")
+		regConf := s.registriesConf(t, fmt.Sprintf("[[registry]]\nlocation = %q\ninsecure = true\n", reg.Host))
 		bin := s.scratch(t, "bin")
 		if err := os.Symlink(binary, filepath.Join(bin, "stagebox")); err != nil {
 			t.Fatal(err)
 		}
-		out, err := runScript(t, a, ctx, "PATH="+bin+":"+os.Getenv("PATH"), "CONTAINERS_STORAGE_CONF="+conf)
+		repo := "buildah/" + a.name
+		out, err := runScript(t, a, ctx, "PATH="+bin+":"+os.Getenv("PATH"), "CONTAINERS_STORAGE_CONF="+conf,
+			"CONTAINERS_REGISTRIES_CONF="+regConf, "REGISTRY="+reg.Host+"/"+repo, "HOME="+s.dir)
 		if err != nil {
 			t.Fatalf("README's buildah script failed: %v\n%s", err, out)
+		}
+		d, err := os.ReadFile(filepath.Join(ctx, "app.digest"))
+		if want := reg.ManifestDigest(t, repo+"/app", "1"); err != nil || string(d) != want || !strings.Contains(out, want) {
+			t.Errorf("app.digest holds %q (%v), the registry serves %q; want it there and in the output:\n%s", d, err, want, out)
 		}
 		if !strings.Contains(out, "localhost/myapp") {
 			t.Errorf("the script's images did not list myapp:\n%s", out)

@@ -39,14 +39,8 @@ func wantAbsent(t *testing.T, fs ocidir.Files, path string) {
 	}
 }
 
-func wantOwner(t *testing.T, fs ocidir.Files, path string, uid, gid int) {
-	t.Helper()
-	if e, ok := fs.Get(path); !ok {
-		t.Errorf("%s: missing from the image", path)
-	} else if e.Uid != uid || e.Gid != gid {
-		t.Errorf("%s: owned by %d:%d, want %d:%d", path, e.Uid, e.Gid, uid, gid)
-	}
-}
+// wantOwner is the ownership check both end-to-end suites share.
+var wantOwner = ocidir.WantOwner
 
 func wantMode(t *testing.T, fs ocidir.Files, path string, mode int64) {
 	t.Helper()

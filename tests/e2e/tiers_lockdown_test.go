@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -108,14 +107,12 @@ func TestAutoFallsBackToProotWhenUserNamespacesAreRefused(t *testing.T) {
 			t.Fatalf("tier %q under a seccomp filter refusing user namespaces, want %s: %+v", info.Isolation.Tier, want, info.Isolation)
 		}
 		if a.rootless() {
-			if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool {
-				return c.ID == "seccomp-userns" && strings.Contains(c.Fix, "seccomp=unconfined")
-			}) {
+			if c, ok := info.Cause("seccomp-userns"); !ok || !strings.Contains(c.Fix, "seccomp=unconfined") {
 				t.Errorf("causes %+v: want seccomp-userns with its fix", info.Causes)
 			}
 			// nouserns sets no_new_privs as a restricted pod does: lifting
 			// seccomp alone would leave newuidmap powerless, so it is named too.
-			if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool { return c.ID == "no-new-privs" }) {
+			if _, ok := info.Cause("no-new-privs"); !ok {
 				t.Errorf("causes %+v: want no-new-privs beside seccomp-userns", info.Causes)
 			}
 			if !strings.Contains(info.Isolation.Unavailable["rootless"], "CLONE_NEWUSER") {
@@ -161,9 +158,7 @@ func TestMaskedProcSharesProc(t *testing.T) {
 		if info.Isolation.Tier != "rootless" || !info.Isolation.SharedProc {
 			t.Fatalf("isolation %+v, want rootless with a shared /proc", info.Isolation)
 		}
-		if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool {
-			return c.ID == "proc-masked" && strings.Contains(c.Fix, "systempaths=unconfined") && strings.Contains(c.Fix, "procMount: Unmasked")
-		}) {
+		if c, ok := info.Cause("proc-masked"); !ok || !strings.Contains(c.Fix, "systempaths=unconfined") || !strings.Contains(c.Fix, "procMount: Unmasked") {
 			t.Errorf("causes %+v: want proc-masked with its fixes", info.Causes)
 		}
 		pull := s.run(t, masked, "pull", "-q", "oci:"+busyboxLayout+":latest")
@@ -195,7 +190,7 @@ func TestPivotRootRefusedUsesChroot(t *testing.T) {
 		s := newStore(t, a)
 		filtered := opts{wrap: []string{nouserns(t), "-pivot-root"}}
 		info := infoOf(t, s, filtered)
-		if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool { return c.ID == "pivot-root-refused" }) {
+		if _, ok := info.Cause("pivot-root-refused"); !ok {
 			t.Errorf("causes %+v: want pivot-root-refused", info.Causes)
 		}
 		s.busybox(t)
@@ -220,9 +215,7 @@ func TestNoNewPrivsMapsTheUserAloneAndSaysWhy(t *testing.T) {
 		s := newStore(t, a)
 		nnp := opts{wrap: []string{"setpriv", "--no-new-privs"}}
 		info := infoOf(t, s, nnp)
-		if !slices.ContainsFunc(info.Causes, func(c struct{ ID, Message, Fix string }) bool {
-			return c.ID == "no-new-privs" && strings.Contains(c.Fix, "allowPrivilegeEscalation")
-		}) {
+		if c, ok := info.Cause("no-new-privs"); !ok || !strings.Contains(c.Fix, "allowPrivilegeEscalation") {
 			t.Errorf("causes %+v: want no-new-privs", info.Causes)
 		}
 		pull := s.run(t, nnp, "pull", "-q", "oci:"+busyboxLayout+":latest")

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/stagebox/stagebox/tests/infojson"
 	"golang.org/x/sys/unix"
 )
 
@@ -142,26 +143,13 @@ func TestProotSeedDemo(t *testing.T) {
 	})
 }
 
-// info as JSON: the contract the Docker-matrix tests read.
-type infoJSON struct {
-	Isolation struct {
-		Tier        string            `json:"tier"`
-		SharedProc  bool              `json:"sharedProc"`
-		Line        string            `json:"line"`
-		Unavailable map[string]string `json:"unavailable"`
-	} `json:"isolation"`
-	Causes []struct {
-		ID, Message, Fix string
-	} `json:"causes"`
-}
-
-func infoOf(t *testing.T, s *store, o opts, args ...string) infoJSON {
+func infoOf(t *testing.T, s *store, o opts, args ...string) infojson.Info {
 	t.Helper()
 	r := s.run(t, o, append(args, "info", "--json")...)
 	if r.code != 0 {
 		t.Fatalf("info failed:\n%s", r)
 	}
-	var info infoJSON
+	var info infojson.Info
 	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil {
 		t.Fatalf("info --json: %v\n%s", err, r.stdout)
 	}

@@ -54,9 +54,9 @@ func checkOwners(t *testing.T, layout string, o ownership) {
 	case oneID:
 		copied, ran, refused = [2]int{0, 0}, [2]int{0, 0}, true
 	}
-	wantOwner(t, fs, "/a", copied)
-	wantOwner(t, fs, "/data", ran)
-	wantOwner(t, fs, "/data/steps", [2]int{0, 0})
+	ocidir.WantOwner(t, fs, "/a", copied[0], copied[1])
+	ocidir.WantOwner(t, fs, "/data", ran[0], ran[1])
+	ocidir.WantOwner(t, fs, "/data/steps", 0, 0)
 	if _, ok := fs.Get("/data/chown-refused"); ok != refused {
 		t.Errorf("RUN chown 42:43 refused: %v, want %v", ok, refused)
 	}
@@ -64,15 +64,6 @@ func checkOwners(t *testing.T, layout string, o ownership) {
 		if e, ok := fs.Get(path); !ok || string(e.Data) != want {
 			t.Errorf("%s: %q, want %q", path, e.Data, want)
 		}
-	}
-}
-
-func wantOwner(t *testing.T, fs ocidir.Files, path string, ids [2]int) {
-	t.Helper()
-	if e, ok := fs.Get(path); !ok {
-		t.Errorf("%s: missing from the image", path)
-	} else if e.Uid != ids[0] || e.Gid != ids[1] {
-		t.Errorf("%s: owned by %d:%d, want %d:%d", path, e.Uid, e.Gid, ids[0], ids[1])
 	}
 }
 

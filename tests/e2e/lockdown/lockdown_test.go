@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stagebox/stagebox/tests/fixtures"
+	"github.com/stagebox/stagebox/tests/infojson"
 )
 
 // TestLockdown builds the seed example and the RUN-heavy Dockerfile in a
@@ -128,7 +129,7 @@ var seedTimes struct {
 	rows []string
 }
 
-func recordSeed(c config, info infoJSON, took time.Duration) {
+func recordSeed(c config, info infojson.Info, took time.Duration) {
 	seedTimes.Lock()
 	defer seedTimes.Unlock()
 	seedTimes.rows = append(seedTimes.rows, fmt.Sprintf("| %s | %s | %.1f s | %s |",
@@ -142,34 +143,11 @@ func logSeedTable(t *testing.T) {
 		strings.Join(seedTimes.rows, "\n"))
 }
 
-// infoJSON is the part of `stagebox info --json` this suite checks.
-type infoJSON struct {
-	Isolation struct {
-		Tier        string            `json:"tier"`
-		SharedProc  bool              `json:"sharedProc"`
-		Line        string            `json:"line"`
-		Unavailable map[string]string `json:"unavailable"`
-	} `json:"isolation"`
-	Causes []struct {
-		ID      string `json:"id"`
-		Message string `json:"message"`
-		Fix     string `json:"fix"`
-	} `json:"causes"`
-}
-
-func (i infoJSON) causeIDs() []string {
-	var ids []string
-	for _, c := range i.Causes {
-		ids = append(ids, c.ID)
-	}
-	return ids
-}
-
 // readInfo runs `info --json` in the container; a failure is reported and
 // the build goes on, so one run shows every problem.
-func readInfo(t *testing.T, ct *container) infoJSON {
+func readInfo(t *testing.T, ct *container) infojson.Info {
 	t.Helper()
-	var info infoJSON
+	var info infojson.Info
 	r := ct.stagebox("info", "--json")
 	if r.err != nil {
 		t.Errorf("info --json failed:\n%s", r)
@@ -182,7 +160,7 @@ func readInfo(t *testing.T, ct *container) infoJSON {
 }
 
 // checkInfo checks the tier and the causes info names.
-func checkInfo(t *testing.T, w want, info infoJSON) {
+func checkInfo(t *testing.T, w want, info infojson.Info) {
 	t.Helper()
 	if info.Isolation.Tier != w.tier {
 		t.Errorf("info: tier %q, want %q (line %q, unavailable %v)", info.Isolation.Tier, w.tier, info.Isolation.Line, info.Isolation.Unavailable)
@@ -190,7 +168,7 @@ func checkInfo(t *testing.T, w want, info infoJSON) {
 	if w.sharedProc != nil && info.Isolation.SharedProc != *w.sharedProc {
 		t.Errorf("info: sharedProc %v, want %v", info.Isolation.SharedProc, *w.sharedProc)
 	}
-	ids := info.causeIDs()
+	ids := info.CauseIDs()
 	for _, c := range w.causes {
 		if !slices.Contains(ids, c) {
 			t.Errorf("info does not name the cause %s; it names %q", c, ids)
@@ -210,7 +188,7 @@ func checkInfo(t *testing.T, w want, info infoJSON) {
 
 // checkTierLine: bud announces the tier in exactly one stderr line, the one
 // info says a build would use.
-func checkTierLine(t *testing.T, r result, info infoJSON) {
+func checkTierLine(t *testing.T, r result, info infojson.Info) {
 	t.Helper()
 	var lines []string
 	for _, l := range strings.Split(r.stderr, "\n") {

@@ -21,7 +21,7 @@ func TestUsernsRemapNamesSubIDsOutsideTheMap(t *testing.T) {
 	c.flags = join(c.flags, []string{"-v", ranges + ":/etc/subuid:ro", "-v", ranges + ":/etc/subgid:ro"})
 	ct := startContainer(t, remapDaemon(t, d), c, writeContexts(t))
 	info := readInfo(t, ct)
-	if ids := info.causeIDs(); !slices.Contains(ids, "subid-outside-map") {
+	if ids := info.CauseIDs(); !slices.Contains(ids, "subid-outside-map") {
 		t.Errorf("info does not name subid-outside-map; it names %q", ids)
 	}
 	ct.must(t, "pull", "-q", "oci:"+fixturesMount+"/busybox:latest")

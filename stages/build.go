@@ -95,6 +95,11 @@ type Options struct {
 	Squash    bool            // the target's own steps commit as one layer on its base's
 	SquashAll bool            // the target commits as one layer
 	DNS       []string        // bud --dns: nameservers of every RUN's /etc/resolv.conf
+
+	// Manifest lists (issue 10, item 4): manifest.go. Manifest names the
+	// list in local storage each platform's image is added to (bud
+	// --manifest), replacing the entry of the same platform.
+	Manifest string
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -150,7 +155,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (id string, err err
 	if err := b.publish(ctx); err != nil {
 		return "", &Error{File: plan.File, Err: err}
 	}
-	return id, nil
+	return id, b.addToManifest(ctx, id)
 }
 
 func withDefaults(o Options) Options {

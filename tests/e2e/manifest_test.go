@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Manifest lists (issue 10, item 4): bud --manifest, the manifest command,
+// and what images, rmi, prune, run and push do with lists.
+
+// listIndex is the part of an index the tests read.
+type listIndex struct {
+	MediaType string `json:"mediaType"`
+	Manifests []struct {
+		Digest   string `json:"digest"`
+		Platform struct {
+			OS           string `json:"os"`
+			Architecture string `json:"architecture"`
+		} `json:"platform"`
+	} `json:"manifests"`
+}
+
+// inspectList runs manifest inspect and decodes the index.
+func (s *store) inspectList(t *testing.T, name string) listIndex {
+	t.Helper()
+	var idx listIndex
+	out := s.must(t, "manifest", "inspect", name).stdout
+	if err := json.Unmarshal([]byte(out), &idx); err != nil {
+		t.Fatalf("manifest inspect %s: %v\n%s", name, err, out)
+	}
+	return idx
+}
+
+// archs lists the index's entries as OS/ARCH.
+func (idx listIndex) archs() []string {
+	var out []string
+	for _, m := range idx.Manifests {
+		out = append(out, m.Platform.OS+"/"+m.Platform.Architecture)
+	}
+	return out
+}
+
+// TestManifestBudReplacesThePlatformEntry: bud --manifest creates the list,
+// a rebuild for the same platform replaces its entry, another platform
+// adds one; buildah reads the list as its own.
+func TestManifestBudReplacesThePlatformEntry(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		df := "FROM oci:" + layout + ":latest\nLABEL version=%s\n"
+		first := s.build(t, strings.Replace(df, "%s", "1", 1), nil, "--platform", "linux/arm64", "--manifest", "localhost/ml")
+		second := s.build(t, strings.Replace(df, "%s", "2", 1), nil, "--platform", "linux/arm64", "--manifest", "localhost/ml")
+		if first == second {
+			t.Fatalf("the two builds gave the same image %s", first)
+		}
+		idx := s.inspectList(t, "localhost/ml")
+		if got := idx.archs(); len(got) != 1 || got[0] != "linux/arm64" {
+			t.Fatalf("after two arm64 builds the list has %v, want one linux/arm64 entry", got)
+		}
+		s.build(t, strings.Replace(df, "%s", "2", 1), nil, "--manifest", "localhost/ml")
+		idx = s.inspectList(t, "localhost/ml")
+		if got := strings.Join(idx.archs(), " "); got != "linux/arm64 linux/"+runtime.GOARCH {
+			t.Fatalf("after a host build the list has %s, want linux/arm64 linux/%s", got, runtime.GOARCH)
+		}
+		if a.name == "root" {
+			buildahReadsList(t, s, "localhost/ml", idx.Manifests[0].Digest)
+		}
+		images := s.must(t, "images").stdout
+		if !strings.Contains(images, "localhost/ml") || !strings.Contains(images, "manifest list") {
+			t.Errorf("images does not show the list as one:\n%s", images)
+		}
+	})
+}
+
+// buildahReadsList checks that buildah's `manifest inspect` reads a list
+// stagebox stored (skipped visibly without buildah).
+func buildahReadsList(t *testing.T, s *store, name, wantDigest string) {
+	t.Helper()
+	buildah, err := exec.LookPath("buildah")
+	if err != nil {
+		t.Log("SKIP buildah check: buildah is not installed")
+		return
+	}
+	out, err := exec.Command(buildah, "--root", s.root(), "--runroot", s.runroot(), "--storage-driver", "overlay",
+		"manifest", "inspect", name).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), wantDigest) {
+		t.Errorf("buildah manifest inspect %s (want %s): %v\n%s", name, wantDigest, err, out)
+	}
+}
+
+// TestManifestHandAssembly: manifest create/add (a transport reference,
+// each platform's entry picked by --arch) / inspect / push to oci: and a
+// registry / rm, and rmi and prune keeping a list's images.
+func TestManifestHandAssembly(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	skopeo, err := exec.LookPath("skopeo")
+	if err != nil {
+		t.Skip("SKIP: skopeo is not installed (apt-get install skopeo)")
+	}
+	reg := serveRegistry(t, registryOptions{})
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.must(t, "manifest", "create", "localhost/hand")
+		s.must(t, "manifest", "add", "--arch", "arm64", "localhost/hand", "oci:"+layout+":latest")
+		s.must(t, "manifest", "add", "localhost/hand", "oci:"+layout+":latest")
+		idx := s.inspectList(t, "localhost/hand")
+		if got := strings.Join(idx.archs(), " "); got != "linux/arm64 linux/"+runtime.GOARCH {
+			t.Fatalf("hand-made list has %s, want linux/arm64 linux/%s", got, runtime.GOARCH)
+		}
+		dir := filepath.Join(s.scratch(t, "oci"), "layout")
+		s.must(t, "manifest", "push", "localhost/hand", "oci:"+dir+":v1")
+		dest := reg.Host + "/stagebox/hand:" + a.name
+		s.must(t, "push", "--tls-verify=false", "localhost/hand", "docker://"+dest)
+		for _, src := range [][]string{{"oci:" + dir + ":v1"}, {"--tls-verify=false", "docker://" + dest}} {
+			out, err := exec.Command(skopeo, append([]string{"inspect", "--raw"}, src...)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("skopeo inspect --raw %v: %v\n%s", src, err, out)
+			}
+			raw := string(out)
+			if !strings.Contains(raw, "image.index") || strings.Count(raw, "image.manifest") != 2 || !strings.Contains(raw, `"architecture":"arm64"`) {
+				t.Errorf("pushed list %v is not an index of two manifests with arm64:\n%s", src, raw)
+			}
+		}
+		checkListKeepsImages(t, s, "localhost/hand")
+	})
+}
+
+// checkListKeepsImages: rmi of an entry is refused naming the list, prune
+// keeps the entries, rmi of the list leaves them, and then they go.
+func checkListKeepsImages(t *testing.T, s *store, list string) {
+	t.Helper()
+	entries := s.entryIDs(t)
+	if len(entries) != 2 {
+		t.Fatalf("want the list's two images, images -a says:\n%s", s.must(t, "images", "-a").stdout)
+	}
+	for _, id := range entries {
+		r := s.run(t, opts{}, "rmi", id)
+		if r.code == 0 || !strings.Contains(r.stderr, "manifest list "+list) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Fatalf("rmi of a list's image: want a one-line refusal naming %s:\n%s", list, r)
+		}
+	}
+	s.must(t, "prune", "--all")
+	if got := s.entryIDs(t); len(got) != 2 {
+		t.Fatalf("prune removed a list's image: %v left", got)
+	}
+	s.must(t, "rmi", list)
+	if got := s.entryIDs(t); len(got) != 2 {
+		t.Fatalf("rmi of the list removed its images: %v left", got)
+	}
+	s.must(t, "rmi", "-f", entries[0], entries[1])
+}
+
+// entryIDs lists the IDs of the images that are not lists.
+func (s *store) entryIDs(t *testing.T) []string {
+	t.Helper()
+	var ids []string
+	out := s.must(t, "images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Size}}").stdout
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !strings.Contains(line, "manifest list") {
+			ids = append(ids, strings.TrimPrefix(f[0], "sha256:"))
+		}
+	}
+	return ids
+}
+
+// TestManifestRunPicksThePlatform: run --platform takes the list's entry
+// for the platform (emulated), the host's by default.
+func TestManifestRunPicksThePlatform(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		needEmulation(t, s)
+		df := "FROM oci:" + layout + ":latest\n"
+		s.build(t, df, nil, "--platform", "linux/arm64,linux/"+runtime.GOARCH, "--manifest", "localhost/runlist")
+		if got := strings.TrimSpace(s.must(t, "run", "--platform", "linux/arm64", "localhost/runlist", "uname", "-m").stdout); got != "aarch64" {
+			t.Errorf("run --platform linux/arm64: uname -m = %q, want aarch64", got)
+		}
+		if got := strings.TrimSpace(s.must(t, "run", "localhost/runlist", "uname", "-m").stdout); got != hostMachine(t) {
+			t.Errorf("run of the list: uname -m = %q, want the host's %s", got, hostMachine(t))
+		}
+	})
+}

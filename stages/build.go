@@ -100,11 +100,20 @@ type Options struct {
 	// list in local storage each platform's image is added to (bud
 	// --manifest), replacing the entry of the same platform.
 	Manifest string
+	// AllPlatforms (bud --all-platforms) builds for the platforms every base
+	// image offers (allplatforms.go).
+	AllPlatforms bool
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (id string, err error) {
+	if o.AllPlatforms {
+		if err := resolveAllPlatforms(ctx, st, &o); err != nil {
+			return "", err
+		}
+		o.AllPlatforms = false
+	}
 	if len(o.Platforms) > 1 {
 		return buildPlatforms(ctx, st, o)
 	}

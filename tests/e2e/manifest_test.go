@@ -184,3 +184,27 @@ func TestManifestRunPicksThePlatform(t *testing.T) {
 		}
 	})
 }
+
+// TestManifestAllPlatforms: --all-platforms builds for the platforms the
+// base images offer ($BUILDPLATFORM stages left out) and refuses, naming
+// the stage, a base that is a single-platform image.
+func TestManifestAllPlatforms(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		s.must(t, "pull", "oci:"+layout+":latest")
+		s.must(t, "tag", "localhost/busybox-multi:latest", "localhost/single")
+		df := "FROM --platform=$BUILDPLATFORM localhost/single AS tools\nRUN echo native > /n\n" +
+			"FROM oci:" + layout + ":latest\nCOPY --from=tools /n /n\n"
+		s.build(t, df, nil, "--all-platforms", "--manifest", "localhost/all")
+		idx := s.inspectList(t, "localhost/all")
+		if got := strings.Join(idx.archs(), " "); got != "linux/"+runtime.GOARCH+" linux/arm64" && got != "linux/arm64 linux/"+runtime.GOARCH {
+			t.Errorf("--all-platforms built %s, want linux/%s and linux/arm64", got, runtime.GOARCH)
+		}
+		r := s.bud(t, opts{}, "FROM localhost/single AS base\nLABEL a=b\n", nil, "--all-platforms")
+		msg := lastLine(r.stderr) // after the isolation line
+		if r.code == 0 || !strings.HasPrefix(msg, "Error: Dockerfile:1: FROM:") || !strings.Contains(msg, "stage base") || !strings.Contains(msg, "single-platform") {
+			t.Errorf("--all-platforms on a single-platform base: want one line naming stage base:\n%s", r)
+		}
+	})
+}

@@ -197,9 +197,16 @@ func TestManifestAllPlatforms(t *testing.T) {
 		df := "FROM --platform=$BUILDPLATFORM localhost/single AS tools\nRUN echo native > /n\n" +
 			"FROM oci:" + layout + ":latest\nCOPY --from=tools /n /n\n"
 		s.build(t, df, nil, "--all-platforms", "--manifest", "localhost/all")
-		idx := s.inspectList(t, "localhost/all")
-		if got := strings.Join(idx.archs(), " "); got != "linux/"+runtime.GOARCH+" linux/arm64" && got != "linux/arm64 linux/"+runtime.GOARCH {
-			t.Errorf("--all-platforms built %s, want linux/%s and linux/arm64", got, runtime.GOARCH)
+		// -t with several platforms commits a list of the same kind.
+		s.build(t, df, nil, "--all-platforms", "-t", "localhost/allidx")
+		for _, name := range []string{"localhost/all", "localhost/allidx"} {
+			idx := s.inspectList(t, name)
+			if got := strings.Join(idx.archs(), " "); got != "linux/"+runtime.GOARCH+" linux/arm64" && got != "linux/arm64 linux/"+runtime.GOARCH {
+				t.Errorf("--all-platforms built %s for %s, want linux/%s and linux/arm64", got, name, runtime.GOARCH)
+			}
+			if a.name == "root" {
+				buildahReadsList(t, s, name, idx.Manifests[0].Digest)
+			}
 		}
 		r := s.bud(t, opts{}, "FROM localhost/single AS base\nLABEL a=b\n", nil, "--all-platforms")
 		msg := lastLine(r.stderr) // after the isolation line

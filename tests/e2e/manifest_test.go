@@ -125,6 +125,12 @@ func TestManifestHandAssembly(t *testing.T) {
 				t.Errorf("pushed list %v is not an index of two manifests with arm64:\n%s", src, raw)
 			}
 		}
+		// --all=false: the host platform's image alone, no index.
+		one := filepath.Join(s.scratch(t, "oci"), "layout")
+		s.must(t, "push", "--all=false", "localhost/hand", "oci:"+one+":v1")
+		if out, err := exec.Command(skopeo, "inspect", "--raw", "oci:"+one+":v1").CombinedOutput(); err != nil || strings.Contains(string(out), "image.index") || !strings.Contains(string(out), "image.config") {
+			t.Errorf("push --all=false of a list: want one image manifest: %v\n%s", err, out)
+		}
 		checkListKeepsImages(t, s, "localhost/hand")
 	})
 }

@@ -68,6 +68,7 @@ func TestManifestBudReplacesThePlatformEntry(t *testing.T) {
 		}
 		if a.name == "root" {
 			buildahReadsList(t, s, "localhost/ml", idx.Manifests[0].Digest)
+			readsBuildahList(t, s, second)
 		}
 		images := s.must(t, "images").stdout
 		if !strings.Contains(images, "localhost/ml") || !strings.Contains(images, "manifest list") {
@@ -89,6 +90,26 @@ func buildahReadsList(t *testing.T, s *store, name, wantDigest string) {
 		"manifest", "inspect", name).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), wantDigest) {
 		t.Errorf("buildah manifest inspect %s (want %s): %v\n%s", name, wantDigest, err, out)
+	}
+}
+
+// readsBuildahList checks that stagebox adds to and reads a list buildah
+// created (skipped visibly without buildah).
+func readsBuildahList(t *testing.T, s *store, image string) {
+	t.Helper()
+	buildah, err := exec.LookPath("buildah")
+	if err != nil {
+		t.Log("SKIP buildah check: buildah is not installed")
+		return
+	}
+	out, err := exec.Command(buildah, "--root", s.root(), "--runroot", s.runroot(), "--storage-driver", "overlay",
+		"manifest", "create", "localhost/fromb").CombinedOutput()
+	if err != nil {
+		t.Fatalf("buildah manifest create: %v\n%s", err, out)
+	}
+	s.must(t, "manifest", "add", "localhost/fromb", image)
+	if got := s.inspectList(t, "localhost/fromb").archs(); len(got) != 1 || got[0] != "linux/arm64" {
+		t.Errorf("buildah's list after manifest add: %v, want one linux/arm64 entry", got)
 	}
 }
 

@@ -36,11 +36,11 @@ func (s *Store) moveNames(id string, names []string) error {
 }
 
 // inUse reports whether something stands on img: a container (buildah's or
-// podman's, in the same store), another image built on it, whose layer
-// chain goes through img's top layer, or a manifest list it is an entry of.
+// podman's, in the same store), or another image built on it, whose layer
+// chain goes through img's top layer.
 func (s *Store) inUse(img *storage.Image) bool {
 	if len(s.ListsOf(img)) > 0 {
-		return true
+		return true // an entry of a manifest list (manifest.go)
 	}
 	containers, err := s.store.Containers()
 	if err != nil {

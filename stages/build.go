@@ -90,12 +90,6 @@ type Options struct {
 	Platform  *ocispec.Platform
 	Platforms []ocispec.Platform
 
-	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all, --dns.
-	Volumes   []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
-	Squash    bool            // the target's own steps commit as one layer on its base's
-	SquashAll bool            // the target commits as one layer
-	DNS       []string        // bud --dns: nameservers of every RUN's /etc/resolv.conf
-
 	// Manifest lists (issue 10, item 4): manifest.go. Manifest names the
 	// list in local storage each platform's image is added to (bud
 	// --manifest), replacing the entry of the same platform.
@@ -103,6 +97,12 @@ type Options struct {
 	// AllPlatforms (bud --all-platforms) builds for the platforms every base
 	// image offers (allplatforms.go).
 	AllPlatforms bool
+
+	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all, --dns.
+	Volumes   []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
+	Squash    bool            // the target's own steps commit as one layer on its base's
+	SquashAll bool            // the target commits as one layer
+	DNS       []string        // bud --dns: nameservers of every RUN's /etc/resolv.conf
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns

@@ -17,9 +17,12 @@ func pushListFlags() []cli.Flag {
 }
 
 // pushSource is what push copies for name: name itself, or with --all=false
-// and a manifest list, the list's image for the host platform. listOnly
-// (manifest push) refuses an image that is not a list.
-func pushSource(c *cli.Context, st *layers.Store, name string, listOnly bool) (string, error) {
+// and a manifest list, the list's image for the host platform. manifest
+// push (push's action under the manifest command) refuses an image that is
+// not a list.
+func pushSource(c *cli.Context, st *layers.Store, name string) (string, error) {
+	lineage := c.Lineage()
+	listOnly := len(lineage) > 1 && lineage[1].Command != nil && lineage[1].Command.Name == "manifest"
 	img, err := st.Image(name)
 	if err != nil {
 		return "", err

@@ -137,7 +137,7 @@ func manifestPush(c *cli.Context) error {
 	if c.NArg() != 2 {
 		return errors.New("manifest push takes a list and a destination: stagebox manifest push [--all] LIST DESTINATION")
 	}
-	return pushAction(c, true)
+	return pushCommand().Action(c)
 }
 
 func manifestRm(c *cli.Context) error {

@@ -126,7 +126,40 @@ func pushCommand() *cli.Command {
 		Usage:     "copy an image from local storage to a registry or a file",
 		ArgsUsage: "IMAGE [DESTINATION (docker://..., oci:DIR:TAG, oci-archive:FILE, docker-archive:FILE[:REF], dir:DIR)]",
 		Flags:     pushCommandFlags(),
-		Action:    func(c *cli.Context) error { return pushAction(c, false) },
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 1 || c.NArg() > 2 {
+				return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
+			}
+			dest := c.Args().Get(1)
+			if dest == "" {
+				dest = c.Args().First()
+			}
+			if algo := c.String("compression"); algo != "" && !slices.Contains(layers.Compressions, algo) {
+				return fmt.Errorf("--compression %q: use %s", algo, strings.Join(layers.Compressions, " or "))
+			}
+			reg, err := registryOptions(c)
+			if err != nil {
+				return err
+			}
+			format, err := pushFormat(c)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(c)
+			if err != nil {
+				return err
+			}
+			defer st.Shutdown()
+			src, err := pushSource(c, st, c.Args().First())
+			if err != nil {
+				return err
+			}
+			d, err := pushDigest(c, st, reg, src, dest, layers.WithCompression(c.String("compression")), format)
+			if err == nil {
+				fmt.Fprintln(c.App.Writer, d)
+			}
+			return err
+		},
 	}
 }
 
@@ -136,40 +169,4 @@ func pushCommandFlags() []cli.Flag {
 		&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
 			Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
 	}, append(append(pushFlags(), pushFormatFlags()...), pushListFlags()...)...)
-}
-
-// pushAction is push's action, and manifest push's with listOnly.
-func pushAction(c *cli.Context, listOnly bool) error {
-	if c.NArg() < 1 || c.NArg() > 2 {
-		return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
-	}
-	dest := c.Args().Get(1)
-	if dest == "" {
-		dest = c.Args().First()
-	}
-	if algo := c.String("compression"); algo != "" && !slices.Contains(layers.Compressions, algo) {
-		return fmt.Errorf("--compression %q: use %s", algo, strings.Join(layers.Compressions, " or "))
-	}
-	reg, err := registryOptions(c)
-	if err != nil {
-		return err
-	}
-	format, err := pushFormat(c)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(c)
-	if err != nil {
-		return err
-	}
-	defer st.Shutdown()
-	src, err := pushSource(c, st, c.Args().First(), listOnly)
-	if err != nil {
-		return err
-	}
-	d, err := pushDigest(c, st, reg, src, dest, layers.WithCompression(c.String("compression")), format)
-	if err == nil {
-		fmt.Fprintln(c.App.Writer, d)
-	}
-	return err
 }

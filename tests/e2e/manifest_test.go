@@ -152,6 +152,9 @@ func TestManifestHandAssembly(t *testing.T) {
 		if out, err := exec.Command(skopeo, "inspect", "--raw", "oci:"+one+":v1").CombinedOutput(); err != nil || strings.Contains(string(out), "image.index") || !strings.Contains(string(out), "image.config") {
 			t.Errorf("push --all=false of a list: want one image manifest: %v\n%s", err, out)
 		}
+		if r := s.run(t, opts{}, "manifest", "push", "localhost/busybox-multi", "oci:"+one+":v2"); r.code == 0 || !strings.Contains(r.stderr, "not a manifest list") {
+			t.Errorf("manifest push of an image: want a refusal:\n%s", r)
+		}
 		checkListKeepsImages(t, s, "localhost/hand")
 	})
 }

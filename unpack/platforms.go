@@ -75,3 +75,29 @@ func (p *Puller) topManifest(ctx context.Context, name string) ([]byte, error) {
 	}
 	return raw, nil
 }
+
+// sibling finds, for a name whose image is of another platform, the stored
+// image of p's platform pulled from the same manifest list: containers/image
+// keeps the list's manifest (and so its digest) with every entry it pulls.
+// So a pull for one platform, which moves the name, leaves the others usable
+// by name (until prune --images removes them as dangling).
+func (p *Puller) sibling(img *storage.Image) (string, bool) {
+	for _, d := range img.Digests { // its own manifest's finds only itself
+		others, err := p.Store.ImagesByDigest(d)
+		if err != nil {
+			continue
+		}
+		for _, o := range others {
+			if o.ID != img.ID && !p.storedList(o.ID) && p.localPlatform(o.ID) {
+				return o.ID, true
+			}
+		}
+	}
+	return "", false
+}
+
+// storedList reports whether the stored image id is a manifest list.
+func (p *Puller) storedList(id string) bool {
+	raw, err := p.Store.ImageBigData(id, storage.ImageDigestBigDataKey)
+	return err == nil && manifest.MIMETypeIsMultiImage(manifest.GuessMIMEType(raw))
+}

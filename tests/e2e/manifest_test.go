@@ -245,3 +245,34 @@ func TestManifestAllPlatforms(t *testing.T) {
 		}
 	})
 }
+
+// TestManifestPullsOfTwoPlatformsStaySideBySide: after pulls of one
+// registry list for arm64 and then the host, the name still finds the
+// arm64 image for an arm64 build with --pull=never (no second download).
+func TestManifestPullsOfTwoPlatformsStaySideBySide(t *testing.T) {
+	layout := multiBusyboxLayout(t)
+	skopeo, err := exec.LookPath("skopeo")
+	if err != nil {
+		t.Skip("SKIP: skopeo is not installed (apt-get install skopeo)")
+	}
+	reg := serveRegistry(t, registryOptions{})
+	ref := reg.Host + "/stagebox/busybox:sides"
+	if out, err := exec.Command(skopeo, "copy", "--all", "--dest-tls-verify=false", "oci:"+layout+":latest", "docker://"+ref).CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy --all: %v\n%s", err, out)
+	}
+	both(t, func(t *testing.T, a *account) {
+		s := newStore(t, a)
+		arm := s.must(t, "pull", "--tls-verify=false", "--arch", "arm64", ref).id(t)
+		host := s.must(t, "pull", "--tls-verify=false", "--platform", "linux/"+runtime.GOARCH, ref).id(t)
+		if arm == host {
+			t.Fatalf("both pulls gave %s", arm)
+		}
+		if got := s.must(t, "pull", "--policy", "never", "--arch", "arm64", ref).id(t); got != arm {
+			t.Errorf("pull --policy never --arch arm64 after the host pull: %s, want the arm64 image %s", got, arm)
+		}
+		img := s.image(t, s.build(t, "FROM "+ref+"\nLABEL side=arm\n", nil, "--pull=never", "--platform", "linux/arm64"))
+		if img.Config.Architecture != "arm64" {
+			t.Errorf("arm64 build FROM the name with --pull=never: architecture %q", img.Config.Architecture)
+		}
+	})
+}

@@ -250,16 +250,7 @@ func TestManifestAllPlatforms(t *testing.T) {
 // registry list for arm64 and then the host, the name still finds the
 // arm64 image for an arm64 build with --pull=never (no second download).
 func TestManifestPullsOfTwoPlatformsStaySideBySide(t *testing.T) {
-	layout := multiBusyboxLayout(t)
-	skopeo, err := exec.LookPath("skopeo")
-	if err != nil {
-		t.Skip("SKIP: skopeo is not installed (apt-get install skopeo)")
-	}
-	reg := serveRegistry(t, registryOptions{})
-	ref := reg.Host + "/stagebox/busybox:sides"
-	if out, err := exec.Command(skopeo, "copy", "--all", "--dest-tls-verify=false", "oci:"+layout+":latest", "docker://"+ref).CombinedOutput(); err != nil {
-		t.Fatalf("skopeo copy --all: %v\n%s", err, out)
-	}
+	_, ref := multiInRegistry(t, "sides")
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		arm := s.must(t, "pull", "--tls-verify=false", "--arch", "arm64", ref).id(t)
@@ -275,4 +266,21 @@ func TestManifestPullsOfTwoPlatformsStaySideBySide(t *testing.T) {
 			t.Errorf("arm64 build FROM the name with --pull=never: architecture %q", img.Config.Architecture)
 		}
 	})
+}
+
+// multiInRegistry copies the two-platform busybox index to a registry the
+// test starts and returns skopeo's path and the list's reference there.
+func multiInRegistry(t *testing.T, tag string) (skopeo, ref string) {
+	t.Helper()
+	layout := multiBusyboxLayout(t)
+	skopeo, err := exec.LookPath("skopeo")
+	if err != nil {
+		t.Skip("SKIP: skopeo is not installed (apt-get install skopeo)")
+	}
+	reg := serveRegistry(t, registryOptions{})
+	ref = reg.Host + "/stagebox/busybox:" + tag
+	if out, err := exec.Command(skopeo, "copy", "--all", "--dest-tls-verify=false", "oci:"+layout+":latest", "docker://"+ref).CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy --all: %v\n%s", err, out)
+	}
+	return skopeo, ref
 }

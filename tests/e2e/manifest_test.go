@@ -61,7 +61,14 @@ func TestManifestBudReplacesThePlatformEntry(t *testing.T) {
 		if got := idx.archs(); len(got) != 1 || got[0] != "linux/arm64" {
 			t.Fatalf("after two arm64 builds the list has %v, want one linux/arm64 entry", got)
 		}
-		s.build(t, strings.Replace(df, "%s", "2", 1), nil, "--manifest", "localhost/ml")
+		host := s.build(t, strings.Replace(df, "%s", "2", 1), nil, "--manifest", "localhost/ml")
+		s.must(t, "manifest", "create", "localhost/copy", second, host)
+		if got := strings.Join(s.inspectList(t, "localhost/copy").archs(), " "); got != "linux/arm64 linux/"+runtime.GOARCH {
+			t.Errorf("manifest create with two images: %s", got)
+		}
+		if r := s.run(t, opts{}, "manifest", "create", "localhost/copy"); r.code == 0 || !strings.Contains(r.stderr, "already names") {
+			t.Errorf("manifest create of a name in use: want a refusal:\n%s", r)
+		}
 		idx = s.inspectList(t, "localhost/ml")
 		if got := strings.Join(idx.archs(), " "); got != "linux/arm64 linux/"+runtime.GOARCH {
 			t.Fatalf("after a host build the list has %s, want linux/arm64 linux/%s", got, runtime.GOARCH)

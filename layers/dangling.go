@@ -39,6 +39,9 @@ func (s *Store) moveNames(id string, names []string) error {
 // podman's, in the same store), or another image built on it, whose layer
 // chain goes through img's top layer.
 func (s *Store) inUse(img *storage.Image) bool {
+	if len(s.ListsOf(img)) > 0 {
+		return true // an entry of a manifest list (manifest.go)
+	}
 	containers, err := s.store.Containers()
 	if err != nil {
 		return true // unsure: keep it

@@ -23,6 +23,7 @@ type Image struct {
 	Digest   digest.Digest // manifest digest
 	Created  time.Time
 	Size     int64 // bytes of layers and metadata; -1 when unknown
+	List     bool  // a manifest list (an index of other images of the store)
 }
 
 // Image returns an image by name, short name or ID (prefix ok).
@@ -100,6 +101,7 @@ func basics(img *storage.Image) *Image {
 // storage.ImageDigestBigDataKey, the config under its own digest.
 func (s *Store) describe(img *storage.Image) (*Image, error) {
 	out := basics(img)
+	out.List = s.isList(img)
 	cfg, d, err := s.config(img)
 	if err != nil {
 		return nil, err

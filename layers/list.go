@@ -3,76 +3,56 @@ package layers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	digest "github.com/opencontainers/go-digest"
 	"github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/common/libimage/manifests"
 	"go.podman.io/image/v5/manifest"
+	is "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 )
 
 // CommitList stores an OCI image index of the images ids (one per
 // platform, each already in the store) as an image of its own, named
-// names: an image with no layers whose manifest is the index, the way a
-// manifest list sits in containers-storage. It returns the list's ID.
+// names: a manifest list as buildah stores one (manifest.go), whose ID is
+// the index's digest. It returns the list's ID.
 func (s *Store) CommitList(ids []string, names []string) (string, error) {
 	normalized, err := normalizeNames(names)
 	if err != nil {
 		return "", err
 	}
-	index := ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}, MediaType: ocispec.MediaTypeImageIndex}
+	l := manifests.Create()
 	for _, id := range ids {
-		d, err := s.instanceDescriptor(id)
+		ref, err := is.Transport.NewStoreReference(s.store, nil, id)
 		if err != nil {
 			return "", err
 		}
-		index.Manifests = append(index.Manifests, d)
+		if _, err := l.Add(context.Background(), &types.SystemContext{}, ref, false); err != nil {
+			return "", fmt.Errorf("adding image %s to the index: %w", shortID(id), err)
+		}
 	}
-	raw, err := json.Marshal(index)
+	raw, err := l.Serialize(ocispec.MediaTypeImageIndex)
 	if err != nil {
 		return "", fmt.Errorf("encoding the image index: %w", err)
 	}
 	dgst := digest.FromBytes(raw)
-	img, err := s.store.CreateImage(dgst.Encoded(), nil, "", "", &storage.ImageOptions{Digest: dgst})
-	if errors.Is(err, storage.ErrDuplicateID) {
-		img, err = s.store.Image(dgst.Encoded())
-	}
+	id, err := l.SaveToImage(s.store, dgst.Encoded(), nil, ocispec.MediaTypeImageIndex)
 	if err != nil {
 		return "", fmt.Errorf("storing the image index: %w", err)
 	}
-	for _, key := range []string{storage.ImageDigestBigDataKey, "manifest-" + dgst.String()} {
-		if err := s.store.SetImageBigData(img.ID, key, raw, manifest.Digest); err != nil {
-			return "", fmt.Errorf("storing the image index: %w", err)
-		}
+	// Found by digest too, as containers/image's storage destination keeps a manifest.
+	if err := s.store.SetImageBigData(id, "manifest-"+dgst.String(), raw, manifest.Digest); err != nil {
+		return "", fmt.Errorf("storing the image index: %w", err)
 	}
 	if len(normalized) > 0 {
-		if err := s.store.AddNames(img.ID, normalized); err != nil {
+		if err := s.moveNames(id, normalized); err != nil {
 			return "", fmt.Errorf("naming the image index: %w", err)
 		}
 	}
-	return img.ID, nil
-}
-
-// instanceDescriptor describes image id as an entry of an index: its
-// manifest's digest, size and type, and its config's platform.
-func (s *Store) instanceDescriptor(id string) (ocispec.Descriptor, error) {
-	raw, err := s.store.ImageBigData(id, storage.ImageDigestBigDataKey)
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("reading the manifest of image %s: %w", shortID(id), err)
-	}
-	img, err := s.Image(id)
-	if err != nil {
-		return ocispec.Descriptor{}, err
-	}
-	d, err := manifest.Digest(raw)
-	if err != nil {
-		return ocispec.Descriptor{}, fmt.Errorf("digesting the manifest of image %s: %w", shortID(id), err)
-	}
-	p := img.Config.Platform
-	return ocispec.Descriptor{MediaType: manifest.GuessMIMEType(raw), Digest: d, Size: int64(len(raw)), Platform: &p}, nil
+	return id, nil
 }
 
 // listIndex returns the index an image of the store holds when it is a

@@ -132,6 +132,9 @@ func (s *Store) Remove(nameOrID string, force bool) (string, error) {
 	if len(img.Names) > 1 && !force {
 		return "", fmt.Errorf("image %s has several names (%s): remove them one by one, or use -f to delete the image", shortID(img.ID), strings.Join(img.Names, ", "))
 	}
+	if lists := s.ListsOf(img); len(lists) > 0 && !force {
+		return "", fmt.Errorf("image %s is in manifest list %s: remove the list first (stagebox manifest rm %s), or use -f", nameOrID, strings.Join(lists, ", "), lists[0])
+	}
 	if _, err := s.store.DeleteImage(img.ID, true); err != nil {
 		return "", fmt.Errorf("removing image %s: %w", shortID(img.ID), err)
 	}

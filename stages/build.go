@@ -90,6 +90,14 @@ type Options struct {
 	Platform  *ocispec.Platform
 	Platforms []ocispec.Platform
 
+	// Manifest lists (issue 10, item 4): manifest.go. Manifest names the
+	// list in local storage each platform's image is added to (bud
+	// --manifest), replacing the entry of the same platform.
+	Manifest string
+	// AllPlatforms (bud --all-platforms) builds for the platforms every base
+	// image offers (allplatforms.go).
+	AllPlatforms bool
+
 	// CLI habits (issue 9, item 6): bud -v/--volume, --squash, --squash-all, --dns.
 	Volumes   []sandbox.Mount // bound into every RUN, after heredocs and before its own --mount
 	Squash    bool            // the target's own steps commit as one layer on its base's
@@ -100,6 +108,12 @@ type Options struct {
 // Build runs the Dockerfile in o and commits the target stage; it returns
 // the new image's ID. Failures are *Error values naming file and line.
 func Build(ctx context.Context, st *layers.Store, o Options) (id string, err error) {
+	if o.AllPlatforms {
+		if err := resolveAllPlatforms(ctx, st, &o); err != nil {
+			return "", err
+		}
+		o.AllPlatforms = false
+	}
 	if len(o.Platforms) > 1 {
 		return buildPlatforms(ctx, st, o)
 	}
@@ -150,7 +164,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (id string, err err
 	if err := b.publish(ctx); err != nil {
 		return "", &Error{File: plan.File, Err: err}
 	}
-	return id, nil
+	return id, b.addToManifest(ctx, id)
 }
 
 func withDefaults(o Options) Options {

@@ -35,7 +35,7 @@ func buildPlatforms(ctx context.Context, st *layers.Store, o Options) (string, e
 		}
 		ids = append(ids, id)
 	}
-	id, err := st.CommitList(ids, o.Tags)
+	id, err := commitIndex(st, o, ids)
 	if err != nil {
 		return "", err
 	}

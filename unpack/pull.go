@@ -138,7 +138,10 @@ func (p *Puller) localImage(names []string, policy PullPolicy) (string, bool) {
 			continue
 		}
 		id, ok := p.listEntry(img.ID)
-		if !ok || (!strings.HasPrefix(img.ID, n) && !p.localPlatform(id)) {
+		if ok && !strings.HasPrefix(img.ID, n) && !p.localPlatform(id) {
+			id, ok = p.sibling(img) // platforms.go
+		}
+		if !ok {
 			continue
 		}
 		if policy != PullAlways || strings.HasPrefix(img.ID, n) {

@@ -70,6 +70,11 @@ func reorderArgs(app *cli.App, args []string) ([]string, error) {
 	if cmd == nil {
 		return nil, unknownCommand(app, args[i])
 	}
+	words := []string{args[i]}
+	for sub := subcommand(cmd, args[i+1:]); sub != nil; sub = subcommand(cmd, args[i+1:]) {
+		cmd, i = sub, i+1 // `manifest add --arch A LIST IMAGE`: the flags are add's
+		words = append(words, args[i])
+	}
 	local := specOf(cmd.Flags)
 	var flags, positional []string
 	rest := args[i+1:]
@@ -100,11 +105,24 @@ func reorderArgs(app *cli.App, args []string) ([]string, error) {
 		j += n - 1
 	}
 	out := append([]string{args[0]}, globals...)
-	out = append(append(out, args[i]), flags...)
+	out = append(append(out, words...), flags...)
 	if len(positional) > 0 {
 		out = append(out, "--")
 	}
 	return append(out, positional...), nil
+}
+
+// subcommand is cmd's subcommand named by rest's first word, if any.
+func subcommand(cmd *cli.Command, rest []string) *cli.Command {
+	if len(rest) == 0 {
+		return nil
+	}
+	for _, sub := range cmd.Subcommands {
+		if sub.HasName(rest[0]) {
+			return sub
+		}
+	}
+	return nil
 }
 
 // takeFlags reads the flags at the head of args (the global flags before the

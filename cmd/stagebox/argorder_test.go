@@ -35,6 +35,9 @@ func TestReorderArgs(t *testing.T) {
 		{"bud -v /a:/a --volume /b:/b .", "bud --volume=/a:/a --volume=/b:/b -- ."},
 		{"images", "images"},
 		{"--version", "--version"},
+		// A subcommand's flags are its own, anywhere after it.
+		{"manifest add l img --arch arm64", "manifest add --arch=arm64 -- l img"},
+		{"manifest push --all=false l dest --root /r", "--root=/r manifest push --all=false -- l dest"},
 	}
 	for _, c := range cases {
 		got, err := reorderArgs(newApp(), append([]string{"stagebox"}, strings.Fields(c.in)...))

@@ -33,7 +33,7 @@ func budCommand() *cli.Command {
 			&cli.StringFlag{Name: "network", Value: "host", Usage: "RUN network: host or none"},
 			&cli.IntFlag{Name: "jobs", Usage: "stages to run at once", DefaultText: "every stage that is ready"},
 			&cli.StringFlag{Name: "ignorefile", Usage: "ignore file to use instead of .dockerignore"},
-		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags(), progressFlags(), platformFlags(), budCompatFlags())...),
+		}, slices.Concat(mountFlags(), buildContextFlags(), budPushFlags(), regcacheFlags(), reproFlags(), progressFlags(), platformFlags(), manifestFlags(), budCompatFlags())...),
 		Action: bud,
 	}
 }
@@ -121,6 +121,9 @@ func budOptions(c *cli.Context) (stages.Options, error) {
 		return o, err
 	}
 	if err := budPlatform(c, &o); err != nil {
+		return o, err
+	}
+	if err := budManifest(c, &o); err != nil {
 		return o, err
 	}
 	if err := progressOptions(c, &o); err != nil {

@@ -28,7 +28,16 @@ func newImageRow(img layers.Image, name string, now time.Time, noTrunc bool) ima
 	repo, tag := splitName(name)
 	since := created(img.Created, now)
 	return imageRow{ID: displayID(img.ID, noTrunc), Repository: repo, Tag: tag, Digest: img.Digest.String(),
-		Created: since, CreatedSince: since, CreatedAt: img.Created.Format("2006-01-02 15:04:05 -0700 MST"), Size: size(img.Size)}
+		Created: since, CreatedSince: since, CreatedAt: img.Created.Format("2006-01-02 15:04:05 -0700 MST"), Size: listOrSize(img)}
+}
+
+// listOrSize is the SIZE column: a manifest list (issue 10) says so, its
+// images have rows of their own.
+func listOrSize(img layers.Image) string {
+	if img.List {
+		return "manifest list"
+	}
+	return size(img.Size)
 }
 
 // imageFormat is the row template --format and --digests ask for; "" and

@@ -126,7 +126,7 @@ func newApp() *cli.App {
 			return nil
 		},
 		Commands: []*cli.Command{
-			budCommand(), pullCommand(), pushCommand(), tagCommand(), rmiCommand(), imagesCommand(),
+			budCommand(), pullCommand(), pushCommand(), tagCommand(), rmiCommand(), imagesCommand(), manifestCommand(),
 			inspectCommand(), runCommand(), infoCommand(), pruneCommand(), versionCommand(),
 			loginCommand(), logoutCommand(), imageCommand(),
 		},

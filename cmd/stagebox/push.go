@@ -138,10 +138,7 @@ func pushCommand() *cli.Command {
 		Name:      "push",
 		Usage:     "copy an image from local storage to a registry or a file",
 		ArgsUsage: "IMAGE [DESTINATION (docker://..., oci:DIR:TAG, oci-archive:FILE, docker-archive:FILE[:REF], dir:DIR)]",
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
-				Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
-		}, append(pushFlags(), pushFormatFlags()...)...),
+		Flags:     pushCommandFlags(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
 				return errors.New("push takes an image and a destination: stagebox push IMAGE [DESTINATION]")
@@ -166,11 +163,23 @@ func pushCommand() *cli.Command {
 				return err
 			}
 			defer st.Shutdown()
-			d, err := pushDigest(c, st, reg, c.Args().First(), dest, layers.WithCompression(c.String("compression")), format)
+			src, err := pushSource(c, st, c.Args().First())
+			if err != nil {
+				return err
+			}
+			d, err := pushDigest(c, st, reg, src, dest, layers.WithCompression(c.String("compression")), format)
 			if err == nil {
 				fmt.Fprintln(c.App.Writer, d)
 			}
 			return err
 		},
 	}
+}
+
+// pushCommandFlags are push's flags, which manifest push has too.
+func pushCommandFlags() []cli.Flag {
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: "compression", Aliases: []string{"compression-format"},
+			Usage: "layer compression where the destination compresses: " + strings.Join(layers.Compressions, " or ") + " (default gzip)"},
+	}, append(append(pushFlags(), pushFormatFlags()...), pushListFlags()...)...)
 }

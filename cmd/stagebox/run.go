@@ -21,7 +21,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "user[:group] to run as (default: the image's USER)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "KEY=VALUE to add to the environment (repeatable)"},
 			&cli.StringFlag{Name: "pull", Value: "missing", Usage: "pull policy: missing, always or never"},
-		}, append(runHabitFlags(), registryFlags()...)...),
+		}, append(append(runHabitFlags(), runPlatformFlags()...), registryFlags()...)...),
 		// Everything after IMAGE belongs to the command, flags included.
 		SkipFlagParsing: false,
 		Action:          runImage,
@@ -56,7 +56,11 @@ func runImage(c *cli.Context) error {
 	if err := askPassword(&reg); err != nil {
 		return err
 	}
-	id, err := (&unpack.Puller{Store: st.Storage(), Registry: reg, Log: c.App.ErrWriter}).Pull(c.Context, c.Args().First(), policy)
+	platform, err := runPlatform(c)
+	if err != nil {
+		return err
+	}
+	id, err := (&unpack.Puller{Store: st.Storage(), Registry: reg, Log: c.App.ErrWriter, Platform: platform}).Pull(c.Context, c.Args().First(), policy)
 	if err != nil {
 		return err
 	}

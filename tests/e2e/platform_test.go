@@ -180,16 +180,7 @@ RUN uname -m > /arch
 // index to a registry: an arm64 build and a host build FROM the same name
 // each get their own entry, although the name is in local storage.
 func TestPlatformRegistryListGivesEachBuildItsEntry(t *testing.T) {
-	layout := multiBusyboxLayout(t)
-	skopeo, err := exec.LookPath("skopeo")
-	if err != nil {
-		t.Skip("SKIP: skopeo is not installed (apt-get install skopeo)")
-	}
-	reg := serveRegistry(t, registryOptions{})
-	ref := reg.Host + "/stagebox/busybox:multi"
-	if out, err := exec.Command(skopeo, "copy", "--all", "--dest-tls-verify=false", "oci:"+layout+":latest", "docker://"+ref).CombinedOutput(); err != nil {
-		t.Fatalf("skopeo copy --all: %v\n%s", err, out)
-	}
+	_, ref := multiInRegistry(t, "multi")
 	both(t, func(t *testing.T, a *account) {
 		s := newStore(t, a)
 		needEmulation(t, s)

@@ -60,23 +60,26 @@ func TestStatIndexMissesOnChangedStat(t *testing.T) {
 			must(t, os.Rename(p+".new", p))
 		},
 	} {
-		t.Run(name, func(t *testing.T) {
-			ctx, dst := roots(t)
-			tree(t, ctx, map[string]string{"a": "alpha", "b": "beta"})
-			must(t, os.Chtimes(filepath.Join(ctx, "a"), old, old))
-			settle()
-			spec := ctxSpec(ctx, dst, "/x/", ".")
-			idx := filepath.Join(t.TempDir(), "statindex")
-			indexedDigest(t, spec, idx)
-			change(t, filepath.Join(ctx, "a"))
-			got, read := indexedDigest(t, spec, idx)
-			if read != 1 {
-				t.Errorf("files read after a %s change: %d, want 1", name, read)
-			}
-			if want := digestOf(t, spec); got != want {
-				t.Errorf("digest after a %s change: %s, reading everything gives %s", name, got, want)
-			}
-		})
+		// A file named as the source is stat'ed apart from a walked tree's.
+		for _, source := range []string{".", "a"} {
+			t.Run(name+" source "+source, func(t *testing.T) {
+				ctx, dst := roots(t)
+				tree(t, ctx, map[string]string{"a": "alpha", "b": "beta"})
+				must(t, os.Chtimes(filepath.Join(ctx, "a"), old, old))
+				settle()
+				spec := ctxSpec(ctx, dst, "/x/", source)
+				idx := filepath.Join(t.TempDir(), "statindex")
+				indexedDigest(t, spec, idx)
+				change(t, filepath.Join(ctx, "a"))
+				got, read := indexedDigest(t, spec, idx)
+				if read != 1 {
+					t.Errorf("files read after a %s change: %d, want 1", name, read)
+				}
+				if want := digestOf(t, spec); got != want {
+					t.Errorf("digest after a %s change: %s, reading everything gives %s", name, got, want)
+				}
+			})
+		}
 	}
 }
 

@@ -44,6 +44,8 @@ type builder struct {
 	mu      sync.Mutex
 	created []string // working layers, deleted (newest first) when the build ends
 	events  Progress // nil under --quiet
+
+	digests statDigests // linear at scale (issue 11): file digests by stat
 }
 
 // stageResult is what a finished stage hands to the stages that read it.
@@ -178,6 +180,7 @@ func (b *builder) cleanup() {
 		}
 	}
 	b.created = nil
+	b.saveDigests()
 	if b.runDir != "" {
 		os.RemoveAll(b.runDir)
 	}

@@ -113,7 +113,7 @@ func (st *stageState) startFromContext(ctx context.Context, nc *namedContext) er
 	}
 	st.startEmpty()
 	spec := unpack.CopySpec{SrcRoot: nc.dir, Sources: []string{"."}, Dest: "/", FromContext: true, Excludes: nc.ignore}
-	d, err := unpack.DigestContext(ctx, spec)
+	d, err := st.b.digest(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("build context %s: %w", nc.name, err)
 	}

@@ -219,7 +219,7 @@ func (st *stageState) copyKey(ctx context.Context, cmd instructions.Command, sd 
 	case src.key != "":
 		parts = append(parts, "from="+src.key)
 	default:
-		d, err := unpack.DigestContext(ctx, spec)
+		d, err := st.b.digest(ctx, spec)
 		if err != nil {
 			return nil, err
 		}

@@ -96,7 +96,7 @@ func (st *stageState) sourceDetail(ctx context.Context, spec unpack.CopySpec, fr
 		for _, s := range spec.Sources {
 			one := spec
 			one.Sources = []string{s}
-			if d, err := unpack.DigestContext(ctx, one); err == nil {
+			if d, err := st.b.digest(ctx, one); err == nil {
 				out["context path "+s] = d
 			}
 		}

@@ -48,7 +48,7 @@ func (st *stageState) bindKey(ctx context.Context, m *instructions.Mount) (strin
 		return "", err
 	}
 	spec := unpack.CopySpec{SrcRoot: from.root, Sources: []string{src}, FromContext: true, Dest: "/", Excludes: from.ignore}
-	d, err := unpack.DigestContext(ctx, spec)
+	d, err := st.b.digest(ctx, spec)
 	if err != nil {
 		return "", fmt.Errorf("--mount source=%s: %w", m.Source, err)
 	}

@@ -30,6 +30,9 @@ type CopySpec struct {
 	// COPY/ADD --exclude and --parents (issue 12).
 	SourceExcludes []string // --exclude patterns, matched below each source (not from SrcRoot), apart from Excludes
 	Parents        bool     // --parents: keep each source's path (after a "/./" pivot) under Dest
+
+	// Linear at scale (issue 11): Digest reuses file digests by stat.
+	Digests *StatIndex // nil: Digest reads every file
 }
 
 // Owner is a numeric owner inside the destination image.

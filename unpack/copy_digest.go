@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"os"
+	"time"
 )
 
 // Digest returns a content digest of what Copy(spec) would copy, for the
 // build cache: every selected source's path relative to its match, type,
 // mode after --chmod, owner after --chown, size, content, link target and
 // extended attributes. Modification times are left out on purpose, so a
-// fresh checkout of the same files hits the cache. Contents are streamed.
+// fresh checkout of the same files hits the cache. Contents are streamed,
+// and a regular file whose stat spec.Digests remembers is not read at all.
 // Digest reports the same source errors as Copy.
 func Digest(spec CopySpec) (string, error) {
 	return DigestContext(context.Background(), spec)
@@ -73,11 +76,57 @@ func (c *copier) digestItem(h hash.Hash, it item) error {
 		fmt.Fprintln(h)
 		return nil
 	}
+	if it.kind == kindFile {
+		// The size frames the data, so no two inputs hash alike.
+		sum, err := c.fileDigest(it)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, " size=%d data=%x\n", it.st.Size, sum)
+		return nil
+	}
 	f, err := c.src.openItem(it)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if err := hashXattrs(h, f, it); err != nil {
+		return err
+	}
+	fmt.Fprintln(h)
+	return nil
+}
+
+// fileDigest digests a regular file's extended attributes and content,
+// from the stat index when its stat is unchanged since it was last read.
+func (c *copier) fileDigest(it item) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	if sum, ok := c.spec.Digests.lookup(it.st); ok {
+		return sum, nil
+	}
+	readAt := time.Now()
+	f, err := c.src.openItem(it)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if err := hashXattrs(h, f, it); err != nil {
+		return sum, err
+	}
+	n, err := copyData(c.ctx, h, f)
+	if err != nil {
+		return sum, fmt.Errorf("reading %s: %w", it.src, err)
+	}
+	if n != it.st.Size {
+		return sum, fmt.Errorf("%s changed while it was being read; retry the build", it.src)
+	}
+	h.Sum(sum[:0])
+	c.spec.Digests.record(it.st, sum, readAt)
+	return sum, nil
+}
+
+func hashXattrs(h hash.Hash, f *os.File, it item) error {
 	xattrs, err := readXattrs(int(f.Fd()))
 	if err != nil {
 		return fmt.Errorf("%s: %w", it.src, err)
@@ -85,17 +134,5 @@ func (c *copier) digestItem(h hash.Hash, it item) error {
 	for _, name := range sortedKeys(xattrs) {
 		fmt.Fprintf(h, " xattr=%q:%x", name, xattrs[name])
 	}
-	if it.kind == kindFile {
-		// The size frames the content, so no two inputs hash alike.
-		fmt.Fprintf(h, " size=%d\n", it.st.Size)
-		n, err := copyData(c.ctx, h, f)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", it.src, err)
-		}
-		if n != it.st.Size {
-			return fmt.Errorf("%s changed while it was being read; retry the build", it.src)
-		}
-	}
-	fmt.Fprintln(h)
 	return nil
 }

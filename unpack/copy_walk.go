@@ -170,5 +170,6 @@ func statOf(info fs.FileInfo) *unix.Stat_t {
 		Dev: s.Dev, Ino: s.Ino, Nlink: s.Nlink, Mode: s.Mode, Uid: s.Uid, Gid: s.Gid, Size: s.Size,
 		Atim: unix.Timespec{Sec: s.Atim.Sec, Nsec: s.Atim.Nsec},
 		Mtim: unix.Timespec{Sec: s.Mtim.Sec, Nsec: s.Mtim.Nsec},
+		Ctim: unix.Timespec{Sec: s.Ctim.Sec, Nsec: s.Ctim.Nsec}, // the stat index keys on it
 	}
 }

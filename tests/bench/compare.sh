@@ -9,7 +9,7 @@
 #
 # Environment:
 #   N=3                     runs per measurement (the median is reported)
-#   BENCH_WORKLOADS="hello steps30 fanout bigcopy"
+#   BENCH_WORKLOADS="hello steps30 fanout bigcopy steps300 ctx100k onefile"
 #   BENCH_TOOLS="stagebox stagebox-rootless buildkit buildah"
 #   BENCH_FILES=20000 BENCH_BIG_MB=300   size of the bigcopy workload
 #   BENCH_TIMEOUT=900       seconds one build may take before it counts as failed
@@ -36,7 +36,7 @@ lib=$(dirname "$0")/lib
 . "$lib/tools.sh"
 
 N=${N:-3}
-WORKLOADS=${BENCH_WORKLOADS:-hello steps30 fanout bigcopy}
+WORKLOADS=${BENCH_WORKLOADS:-hello steps30 fanout bigcopy steps300 ctx100k onefile}
 TOOLS=${BENCH_TOOLS:-stagebox stagebox-rootless buildkit buildah}
 FILES=${BENCH_FILES:-20000}
 BIG_MB=${BENCH_BIG_MB:-300}

@@ -18,12 +18,20 @@ import (
 // image and returns it with that image's top layer.
 func busyboxStore(b *testing.B) (*layers.Store, string) {
 	b.Helper()
+	st, _, top := busyboxImage(b)
+	return st, top
+}
+
+// busyboxImage is busyboxStore that also returns the image's ID.
+func busyboxImage(b *testing.B) (st *layers.Store, id, top string) {
+	b.Helper()
 	needRoot(b)
 	if _, err := os.Stat("/bin/busybox"); err != nil {
 		b.Skip("needs a static busybox at /bin/busybox: apt-get install busybox-static")
 	}
 	dir := b.TempDir()
-	st, err := layers.Open(layers.Options{Root: filepath.Join(dir, "root"), RunRoot: runRoot(b), Driver: "overlay"})
+	var err error
+	st, err = layers.Open(layers.Options{Root: filepath.Join(dir, "root"), RunRoot: runRoot(b), Driver: "overlay"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,7 +40,7 @@ func busyboxStore(b *testing.B) (*layers.Store, string) {
 	if err := fixtures.Busybox(layout); err != nil {
 		b.Fatal(err)
 	}
-	id, err := (&unpack.Puller{Store: st.Storage()}).Pull(context.Background(), "oci:"+layout+":"+fixtures.Tag, unpack.PullMissing)
+	id, err = (&unpack.Puller{Store: st.Storage()}).Pull(context.Background(), "oci:"+layout+":"+fixtures.Tag, unpack.PullMissing)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,7 +48,7 @@ func busyboxStore(b *testing.B) (*layers.Store, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return st, img.TopLayer
+	return st, id, img.TopLayer
 }
 
 // runRoot is a run root on a tmpfs, as storage's defaults are (/run, or

@@ -14,7 +14,10 @@ context() {
 	echo "$dir"
 }
 
-readable() { chmod -R a+rX "$W/ctx"; }
+# Only what lacks the bits: chmod moves a file's ctime even when the mode
+# stays, and a changed ctime makes every stat cache (stagebox's, BuildKit's)
+# read the file again, which would turn the onefile rebuild into a rehash.
+readable() { find "$W/ctx" \( -type d ! -perm -a+rx -o ! -type d ! -perm -a+r \) -exec chmod a+rX {} +; }
 
 # settle waits until files deleted by earlier runs no longer slow this one
 # down. ext4 without a journal (this machine's root) does not reuse an
@@ -151,3 +154,71 @@ host_baseline() {
 	done
 	rm -rf "$dir"
 }
+
+# steps300: three hundred small RUN steps on busybox, cold and fully
+# cached: per step it must cost what steps30's steps cost (issue 11).
+workload_steps300() {
+	local tool
+	for tool in "$@"; do
+		many_steps_dockerfile 300 "$(context steps300 "$tool")"
+	done
+	readable
+	cold steps300 "$@"
+	again steps300 cached "" "$@"
+}
+
+# many_steps_dockerfile N DIR: N RUN steps, each writing its own file.
+many_steps_dockerfile() {
+	{
+		echo "FROM busybox"
+		seq "$1" | sed 's|.*|RUN echo step& > /f&|'
+	} >"$2/Dockerfile"
+}
+
+# ctx100k: a context of 100,000 small files (100 directories of 1,000)
+# copied by one COPY, and one more file copied by a second COPY; cold and
+# fully cached. A cached build must not read the 100,000 files again.
+workload_ctx100k() {
+	local tool
+	for tool in "$@"; do
+		ctx100k_context "$(context ctx100k "$tool")"
+	done
+	readable
+	cold ctx100k "$@"
+	again ctx100k cached "" "$@"
+}
+
+# ctx100k_context DIR: the 100,000 files, app.txt and the Dockerfile; made
+# once and copied (cp -a makes new inodes, as a fresh checkout would).
+ctx100k_context() {
+	local tmpl=$W/ctx/ctx100k-template
+	if [ ! -d "$tmpl" ]; then
+		mkdir -p "$tmpl/files"
+		(cd "$tmpl/files" && seq 0 99 | sed 's/^/d/' | xargs mkdir &&
+			seq 0 99999 | awk '{ f = "d" int($1 / 1000) "/f" $1; print "file " $1 > f; close(f) }')
+		echo app >"$tmpl/app.txt"
+		printf 'FROM busybox\nCOPY files/ /files/\nCOPY app.txt /app.txt\n' >"$tmpl/Dockerfile"
+	fi
+	cp -a "$tmpl/." "$1"
+}
+
+# onefile: one file of the 100k-file context changes and the build runs
+# again: the COPY of the 100,000 unchanged files hits the cache after a
+# stat of each (no read), the changed file's COPY runs. Reuses ctx100k's
+# contexts when that workload ran first, else makes and builds them once,
+# unmeasured.
+workload_onefile() {
+	local tool
+	for tool in "$@"; do
+		if [ ! -f "$W/ctx/$tool/ctx100k/Dockerfile" ]; then
+			ctx100k_context "$(context ctx100k "$tool")"
+			readable
+			"${tool//-/_}_argv" "$W/ctx/$tool/ctx100k" sbbench-ctx100k
+			"${ARGV[@]}" >/dev/null 2>&1 || log "$tool onefile: the first build failed"
+		fi
+	done
+	again ctx100k onefile edit_onefile "$@"
+}
+
+# edit_onefile changes app.txt, one file of the context.
+edit_onefile() { echo "edit $2 $(date +%s%N)" >"$1/app.txt"; }

@@ -26,7 +26,7 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 	}
 	keyParts = append(keyParts, st.b.timesKey()...)
 	linkKey := chainKey("link", keyParts...)
-	stackKey := chainKey(st.key, "link", linkKey)
+	stackKey := chainKey(st.key, "link", linkKey, st.platformPart())
 	parent := st.key
 	if st.cached(stackKey) { // this very step on this very base
 		st.addHistory(cmd, false)

@@ -10,6 +10,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
+	"github.com/stagebox/stagebox/unpack"
 )
 
 // stageState is one stage being executed: its layer stack (by top layer),
@@ -126,7 +127,7 @@ func (st *stageState) startFromImage(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	id, err := st.b.pullerFor(st.platform).Pull(ctx, name, st.b.opts.Pull)
+	id, err := st.b.pull(ctx, st.b.pullerFor(st.platform), name)
 	if err != nil {
 		return err
 	}
@@ -212,9 +213,11 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 }
 
 // fsStepText is fsStep for a step that is not an instruction (a named
-// build context's files); text is its history entry.
+// build context's files); text is its history entry. The work behind a
+// key runs once among the platforms of a several-platform build
+// (b.steps): the others take the layer it made (stepshare.go).
 func (st *stageState) fsStepText(text string, keyParts []string, fn func(root string) (changed bool, err error)) error {
-	keyParts = append(keyParts, st.b.timesKey()...)
+	keyParts = st.stepParts(keyParts)
 	parent := st.key
 	key := chainKey(parent, keyParts...)
 	if st.cached(key) {
@@ -225,19 +228,45 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 		}
 		return nil
 	}
+	out, shared, err := st.b.steps.do(st.ctx, key, func() (stepOutcome, error) {
+		return st.runStep(parent, key, keyParts, fn)
+	})
+	if err != nil {
+		return sharedFailure(shared, out, err)
+	}
+	if shared {
+		st.detail = nil
+		st.hit("--> Using the layer the same step made for %s", out.platform)
+	}
+	if !out.changed {
+		st.addHistoryText(text, true)
+		return nil
+	}
+	st.top, st.key, st.pending, st.base = out.layer, key, nil, nil
+	st.addHistoryText(text, false)
+	if !shared {
+		st.share(out.layer, key, parent)
+	}
+	return nil
+}
+
+// runStep runs fn on a new working layer stacked on the stage's top and
+// seals it under key, unless fn changed nothing.
+func (st *stageState) runStep(parent, key string, keyParts []string, fn func(root string) (bool, error)) (stepOutcome, error) {
+	out := stepOutcome{platform: unpack.PlatformString(st.b.opts.targetPlatform())}
 	if err := st.materialize(); err != nil {
-		return err
+		return out, err
 	}
 	inputs := st.missInputs(keyParts)
 	st.explainMiss(parent, inputs)
 	id, err := st.b.store.NewLayer(st.top)
 	if err != nil {
-		return err
+		return out, err
 	}
 	st.b.track(id)
 	root, err := st.b.store.Mount(id)
 	if err != nil {
-		return err
+		return out, err
 	}
 	changed, err := fn(root)
 	if uerr := st.b.store.Unmount(id); err == nil && uerr != nil {
@@ -246,16 +275,12 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	if err == nil && changed {
 		err = st.b.rewriteTimes(id)
 	}
-	if err != nil {
-		return err
-	}
-	if !changed {
-		st.addHistoryText(text, true)
-		return nil
+	if err != nil || !changed {
+		return out, err
 	}
 	entry, err := st.b.store.RecordCache(id, key, st.cacheOptions(false)...)
 	if err != nil {
-		return err
+		return out, err
 	}
 	if err := st.b.store.RecordInputs(parent, key, inputs); err != nil {
 		logrus.Debugf("%v", err) // only --explain-cache would miss it
@@ -263,10 +288,8 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	if entry == id {
 		st.b.keep(id)
 	}
-	st.top, st.key = entry, key
-	st.addHistoryText(text, false)
-	st.share(entry, key, parent)
-	return nil
+	out.layer, out.changed = entry, true
+	return out, nil
 }
 
 // expand expands one Dockerfile word against the ARGs and ENV in scope.

@@ -148,3 +148,22 @@ func TestPlatformsFailureNamesThePlatform(t *testing.T) {
 		s.build(t, "FROM oci:"+layout+":latest\nRUN echo ok > /ok\n", nil)
 	})
 }
+
+// TestPlatformsRunAtOnceAndStopTogether: the per-target RUN of a
+// $BUILDPLATFORM stage (after ARG TARGETARCH) runs for both platforms at
+// the same time (both processes are seen running, so the graphs are
+// concurrent), and Ctrl-C stops both builds: exit 130, no process, no
+// mount, no half-made layer, no tag.
+func TestPlatformsRunAtOnceAndStopTogether(t *testing.T) {
+	withPlatforms(t, func(t *testing.T, s *store, layout, host string) {
+		df := "FROM --platform=$BUILDPLATFORM oci:" + layout + ":latest\nARG TARGETARCH\nRUN touch /half-made-$TARGETARCH && " + strings.Join(sleeper, " ") + "\n"
+		ctx := s.context(t, map[string]string{"Dockerfile": df})
+		interruptBuild(t, s, s.a, 2, "bud", "--platform", host+",linux/arm64", "-t", "localhost/stopped", ctx)
+		if half, _ := filepath.Glob(filepath.Join(s.root(), "overlay", "*", "diff", "half-made-*")); len(half) > 0 {
+			t.Errorf("an interrupted step's layer was kept: %v", half)
+		}
+		if r := s.run(t, opts{}, "inspect", "localhost/stopped"); r.code == 0 {
+			t.Errorf("the interrupted build tagged localhost/stopped")
+		}
+	})
+}

@@ -10,7 +10,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/sirupsen/logrus"
 	"github.com/stagebox/stagebox/layers"
-	"github.com/stagebox/stagebox/unpack"
 )
 
 // stageState is one stage being executed: its layer stack (by top layer),
@@ -228,32 +227,15 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 		}
 		return nil
 	}
-	out, shared, err := st.b.steps.do(st.ctx, key, func() (stepOutcome, error) {
+	return st.shareStep(text, parent, key, func() (stepOutcome, error) {
 		return st.runStep(parent, key, keyParts, fn)
 	})
-	if err != nil {
-		return sharedFailure(shared, out, err)
-	}
-	if shared {
-		st.detail = nil
-		st.hit("--> Using the layer the same step made for %s", out.platform)
-	}
-	if !out.changed {
-		st.addHistoryText(text, true)
-		return nil
-	}
-	st.top, st.key, st.pending, st.base = out.layer, key, nil, nil
-	st.addHistoryText(text, false)
-	if !shared {
-		st.share(out.layer, key, parent)
-	}
-	return nil
 }
 
 // runStep runs fn on a new working layer stacked on the stage's top and
 // seals it under key, unless fn changed nothing.
 func (st *stageState) runStep(parent, key string, keyParts []string, fn func(root string) (bool, error)) (stepOutcome, error) {
-	out := stepOutcome{platform: unpack.PlatformString(st.b.opts.targetPlatform())}
+	out := st.outcome()
 	if err := st.materialize(); err != nil {
 		return out, err
 	}

@@ -17,6 +17,35 @@ type stepOutcome struct {
 	platform string
 }
 
+// outcome is a step's outcome before it runs: made for the build's target.
+func (st *stageState) outcome() stepOutcome {
+	return stepOutcome{platform: unpack.PlatformString(st.b.opts.targetPlatform())}
+}
+
+// shareStep runs a filesystem step that missed the cache, unless another
+// platform's build runs or ran the same key (b.steps), and stacks its
+// layer on the stage: the one run makes, or the one the other build made.
+func (st *stageState) shareStep(text, parent, key string, run func() (stepOutcome, error)) error {
+	out, shared, err := st.b.steps.do(st.ctx, key, run)
+	if err != nil {
+		return sharedFailure(shared, out, err)
+	}
+	if shared {
+		st.detail = nil
+		st.hit("--> Using the layer the same step made for %s", out.platform)
+	}
+	if !out.changed {
+		st.addHistoryText(text, true)
+		return nil
+	}
+	st.top, st.key, st.pending, st.base = out.layer, key, nil, nil
+	st.addHistoryText(text, false)
+	if !shared {
+		st.share(out.layer, key, parent)
+	}
+	return nil
+}
+
 // sharedStepError is a step another platform's build was running for
 // this one and that failed there: that build reports the failure, named
 // for its platform, and this one only says it could not go on.

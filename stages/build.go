@@ -103,6 +103,11 @@ type Options struct {
 	Squash    bool            // the target's own steps commit as one layer on its base's
 	SquashAll bool            // the target commits as one layer
 	DNS       []string        // bud --dns: nameservers of every RUN's /etc/resolv.conf
+
+	// Concurrent platforms (issue 10, items 1 and 5): concurrent.go. Set
+	// by a several-platform build on each platform's Options: what the
+	// platforms' graphs share (--jobs slots, steps run once, the Dockerfile).
+	run *platformRun
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -125,7 +130,7 @@ func Build(ctx context.Context, st *layers.Store, o Options) (id string, err err
 	if err := checkContext(o.ContextDir); err != nil {
 		return "", err
 	}
-	path, content, err := readDockerfile(o)
+	path, content, err := o.run.readDockerfile(o)
 	if err != nil {
 		return "", err
 	}
@@ -206,7 +211,7 @@ func withDefaults(o Options) Options {
 // the first failure cancels the rest.
 func (b *builder) runStages(ctx context.Context) (*stageResult, error) {
 	g, gctx := errgroup.WithContext(ctx)
-	slots := make(chan struct{}, b.opts.Jobs)
+	slots := b.opts.run.jobSlots(b.opts.Jobs)
 	for _, s := range b.order {
 		s := s
 		g.Go(func() error {

@@ -41,6 +41,10 @@ type builder struct {
 
 	cache cacheState // registry cache bookkeeping
 
+	// steps runs each filesystem step once among the platforms of a
+	// several-platform build; nil runs every step (stepshare.go).
+	steps *flights[stepOutcome]
+
 	mu      sync.Mutex
 	created []string // working layers, deleted (newest first) when the build ends
 	events  Progress // nil under --quiet
@@ -90,6 +94,7 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	}
 	o.ContextDir = abs
 	b := &builder{store: st, opts: o, plan: plan, args: newBuildArgs(o.BuildArgs), results: map[*Stage]*stageResult{}, events: o.Progress}
+	b.steps = o.run.sharedSteps()
 	if b.epoch, err = sourceDateEpoch(o.BuildArgs); err != nil {
 		return nil, err
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-
-	"github.com/stagebox/stagebox/unpack"
 )
 
 // chainKey derives a step's cache key from its parent's key and what the
@@ -26,7 +24,7 @@ func chainKey(parent string, parts ...string) string {
 func (st *stageState) runKey(cmdText string, files []string, network string) []string {
 	c := st.cfg.Config
 	return append([]string{"RUN", cmdText, strings.Join(files, "\x00"), strings.Join(st.args.runEnv(c.Env), "\x00"),
-		"user=" + c.User, "workdir=" + c.WorkingDir, "shell=" + strings.Join(c.Shell, "\x00"), "network=" + network, "platform=" + unpack.PlatformString(st.platform)},
+		"user=" + c.User, "workdir=" + c.WorkingDir, "shell=" + strings.Join(c.Shell, "\x00"), "network=" + network},
 		st.b.opts.RunLimits.key()...)
 }
 

@@ -92,7 +92,7 @@ func (st *stageState) copySource(ctx context.Context, from string) (copySource, 
 // imageSource is an image, pulled per --pull, as a COPY source, mounted
 // when a step needs its files.
 func (st *stageState) imageSource(ctx context.Context, name string) (copySource, error) {
-	id, err := st.b.pullerFor(st.platform).Pull(ctx, name, st.b.opts.Pull)
+	id, err := st.b.pull(ctx, st.b.pullerFor(st.platform), name)
 	if err != nil {
 		return copySource{}, fmt.Errorf("--from=%s is neither a stage of this Dockerfile, a --build-context nor an image that could be found: %w", name, err)
 	}

@@ -18,6 +18,7 @@ type Error struct {
 	Line        int    // 1-based; 0 when the failure has no line
 	Instruction string // upper-case instruction name, or ""
 	Err         error
+	Platform    string // the target platform of a several-platform build that failed, or ""
 }
 
 func (e *Error) Error() string {
@@ -27,6 +28,9 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ":%d", e.Line)
 	}
 	b.WriteString(": ")
+	if e.Platform != "" {
+		b.WriteString("[" + e.Platform + "] ")
+	}
 	if e.Instruction != "" {
 		b.WriteString(e.Instruction + ": ")
 	}

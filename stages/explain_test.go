@@ -11,7 +11,7 @@ func TestStepInputsNameEachPartAndHideValues(t *testing.T) {
 	st.b.args = newBuildArgs(nil)
 	st.args = newArgScope(st.b.args, nil)
 	st.cfg.Config.Env = []string{"TOKEN=s3cret", "A=1"}
-	in := stepInputs(st.runKey("RUN make", nil, "host"))
+	in := stepInputs(st.stepParts(st.runKey("RUN make", nil, "host")))
 	for _, want := range []string{"instruction", "variable TOKEN", "variable A", "USER", "WORKDIR", "SHELL", "network", "target platform (--platform)"} {
 		if _, ok := in[want]; !ok {
 			t.Errorf("no input %q in %v", want, in)

@@ -47,7 +47,7 @@ type lazyBase struct {
 // pullBase pulls a stage's base image that lazyFrom left in its registry
 // and returns its top layer.
 func (b *builder) pullBase(ctx context.Context, name string) (string, error) {
-	id, err := b.puller.Pull(ctx, name, b.opts.Pull)
+	id, err := b.pull(ctx, b.puller, name)
 	if err != nil {
 		return "", err
 	}

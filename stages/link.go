@@ -26,7 +26,7 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 	}
 	keyParts = append(keyParts, st.b.timesKey()...)
 	linkKey := chainKey("link", keyParts...)
-	stackKey := chainKey(st.key, "link", linkKey)
+	stackKey := chainKey(st.key, "link", linkKey, st.platformPart())
 	parent := st.key
 	if st.cached(stackKey) { // this very step on this very base
 		st.addHistory(cmd, false)
@@ -35,33 +35,37 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 		}
 		return nil
 	}
+	return st.shareStep(historyText(cmd), parent, stackKey, func() (stepOutcome, error) {
+		return st.linkRun(linkKey, stackKey, owner, fill)
+	})
+}
+
+// linkRun makes a --link step's layer (or takes the one the same copy made
+// on another base) and stacks it on the stage's top under stackKey.
+func (st *stageState) linkRun(linkKey, stackKey string, owner *unpack.Owner, fill func(string, *unpack.Owner) (bool, error)) (stepOutcome, error) {
+	out := st.outcome()
 	if err := st.materialize(); err != nil { // the stack goes on local layers
-		return err
+		return out, err
 	}
-	layer, ok := "", false
+	layer, ok, err := "", false, error(nil)
 	if !st.b.opts.NoCache {
 		layer, ok = st.b.store.CachedLayerSince(linkKey, st.b.cacheSince())
 	}
 	if ok { // the step on another base: its layer, stacked again
 		st.hit("--> Using cache %.12s", layer)
 	} else if layer, ok, err = st.linkLayer(linkKey, owner, fill); err != nil || !ok {
-		if err == nil {
-			st.addHistory(cmd, true) // nothing copied: no layer, as any empty step
-		}
-		return err
+		return out, err // nothing copied: no layer, as any empty step
 	}
 	top, err := st.b.store.Stack(st.top, layer)
 	if err != nil {
-		return err
+		return out, err
 	}
 	entry, err := st.b.store.RecordCache(top, stackKey, st.cacheOptions(false)...)
 	if err != nil {
-		return err
+		return out, err
 	}
-	st.top, st.key = entry, stackKey
-	st.addHistory(cmd, false)
-	st.share(entry, stackKey, parent)
-	return nil
+	out.layer, out.changed = entry, true
+	return out, nil
 }
 
 // linkOwner resolves --chown for a --link step against the stage's rootfs.

@@ -5,37 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/unpack"
 )
 
-// buildPlatforms builds o once per platform of o.Platforms and commits an
-// OCI image index of the images under o.Tags; it returns the index's ID.
-// The platforms build one after the other: a $BUILDPLATFORM stage, whose
-// steps have the same cache keys for every target, runs for the first and
-// is a cache hit for the others.
-func buildPlatforms(ctx context.Context, st *layers.Store, o Options) (string, error) {
+// buildPlatforms builds o once per platform of o.Platforms, each its own
+// stage graph, concurrently (concurrent.go), and commits an OCI image
+// index of the images under o.Tags; it returns the index's ID. A
+// $BUILDPLATFORM stage, whose steps have the same cache keys for every
+// target, runs once: the other platforms stack on its layers.
+func buildPlatforms(ctx context.Context, st *layers.Store, o Options) (id string, err error) {
 	if err := checkPlatforms(o); err != nil {
 		return "", err
 	}
 	o = withDefaults(o)
-	var ids []string
-	for i := range o.Platforms {
-		p := o.Platforms[i]
-		po := o
-		po.Platforms, po.Platform = nil, &p
-		po.Tags, po.IIDFile, po.PushTo, po.Pushed = nil, "", nil, nil
-		if !o.Quiet {
-			fmt.Fprintf(o.Out, "PLATFORM %s (%d/%d)\n", unpack.PlatformString(p), i+1, len(o.Platforms))
-		}
-		id, err := Build(ctx, st, po)
-		if err != nil {
-			return "", err
-		}
-		ids = append(ids, id)
+	if o.Progress != nil {
+		defer buildEnd(o.Progress, time.Now(), &id, &err)
+		o.Progress.Event(Event{Type: BuildStart, Parallel: true})
 	}
-	id, err := commitIndex(st, o, ids)
+	ids, err := buildEach(ctx, st, o)
+	if err != nil {
+		return "", err
+	}
+	id, err = commitIndex(st, o, ids)
 	if err != nil {
 		return "", err
 	}

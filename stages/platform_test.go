@@ -70,14 +70,24 @@ func TestFromPlatformOtherThanBuildOrTargetIsRefused(t *testing.T) {
 	}
 }
 
-func TestRunKeyHoldsThePlatform(t *testing.T) {
-	key := func(p ocispec.Platform) string {
-		st := &stageState{b: &builder{}, platform: p}
+// TestStepKeysHoldThePlatform: every filesystem step's key holds the
+// stage's platform, a COPY's as a RUN's, so a step for arm64 never hits
+// the host's entry (even on scratch, where the parents are the same).
+func TestStepKeysHoldThePlatform(t *testing.T) {
+	key := func(p ocispec.Platform, parts func(st *stageState) []string) string {
+		st := &stageState{b: &builder{}, platform: p, key: "scratch"}
 		st.b.args = newBuildArgs(nil)
 		st.args = newArgScope(st.b.args, nil)
-		return chainKey("parent", st.runKey("RUN make", nil, "host")...)
+		return chainKey(st.key, st.stepParts(parts(st))...)
 	}
-	if key(arm64) == key(unpack.HostPlatform()) {
-		t.Fatal("a RUN for arm64 and for the host have the same cache key")
+	run := func(st *stageState) []string { return st.runKey("RUN make", nil, "host") }
+	cp := func(*stageState) []string { return []string{"COPY a /a", "dest=/a", "content=abc"} }
+	for name, parts := range map[string]func(*stageState) []string{"RUN": run, "COPY": cp} {
+		if key(arm64, parts) == key(unpack.HostPlatform(), parts) {
+			t.Errorf("a %s for arm64 and for the host have the same cache key", name)
+		}
+		if key(arm64, parts) != key(arm64, parts) {
+			t.Errorf("a %s's key is not stable", name)
+		}
 	}
 }

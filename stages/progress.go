@@ -43,13 +43,31 @@ type Event struct {
 	Duration    time.Duration `json:"-"`
 	Error       string        `json:"error,omitempty"`
 	ImageID     string        `json:"imageID,omitempty"`
-	Parallel    bool          `json:"-"` // BuildStart: stages may run at once (plain output names them)
-	Label       string        `json:"-"` // the stage's name or number, for prefixes
+	Parallel    bool          `json:"-"`                  // BuildStart: stages may run at once (plain output names them)
+	Label       string        `json:"-"`                  // the stage's name or number, for prefixes
+	Platform    string        `json:"platform,omitempty"` // the target platform, in a several-platform build
 }
 
-// StepLabel is `[2/3] STEP 4/6`, buildah's numbering of a step.
+// StepLabel is `[2/3] STEP 4/6`, buildah's numbering of a step, and
+// `[linux/arm64 2/3] STEP 4/6` in a several-platform build, as BuildKit
+// names a platform's steps.
 func (e Event) StepLabel() string {
+	if e.Platform != "" {
+		return fmt.Sprintf("[%s %d/%d] STEP %d/%d", e.Platform, e.Stage, e.Stages, e.Step, e.Steps)
+	}
 	return fmt.Sprintf("[%d/%d] STEP %d/%d", e.Stage, e.Stages, e.Step, e.Steps)
+}
+
+// Source is whose line an output or note event is, for a prefix: the
+// stage (`build`), the platform (`linux/arm64`, a pull's line), or both.
+func (e Event) Source() string {
+	switch {
+	case e.Platform == "":
+		return e.Label
+	case e.Stage == 0:
+		return e.Platform
+	}
+	return e.Platform + " " + e.Label
 }
 
 // FormatDuration is how every renderer writes a duration: seconds with

@@ -71,3 +71,30 @@ func TestTTYProgressCollapsesFinishedSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressNamesThePlatform: in a several-platform build the same
+// stage runs once per platform at once; plain lines say which platform
+// (BuildKit's `[linux/arm64 2/3]`), and the live view keeps one line each.
+func TestProgressNamesThePlatform(t *testing.T) {
+	var plain bytes.Buffer
+	p := NewPlainProgress(&plain)
+	var live bytes.Buffer
+	tty := NewTTYProgress(&live, func() int { return 80 })
+	for _, platform := range []string{"linux/amd64", "linux/arm64"} {
+		e := Event{Type: StepStart, Stage: 2, Stages: 3, Step: 3, Steps: 4, Label: "build", Instruction: "RUN make", Platform: platform}
+		for _, r := range []Progress{p, tty} {
+			r.Event(e)
+			r.Event(Event{Type: StepOutput, Stage: 2, Label: "build", Line: "ok", Platform: platform})
+		}
+	}
+	p.Event(Event{Type: StepOutput, Line: "Copying blob 1234", Platform: "linux/arm64"})
+	want := "[linux/amd64 2/3] STEP 3/4: RUN make\n[linux/amd64 build] ok\n[linux/arm64 2/3] STEP 3/4: RUN make\n[linux/arm64 build] ok\n[linux/arm64] Copying blob 1234\n"
+	if plain.String() != want {
+		t.Errorf("plain output:\n%s\nwant:\n%s", plain.String(), want)
+	}
+	screen := live.String()
+	last := screen[strings.LastIndex(screen, "\x1b[J")+len("\x1b[J"):]
+	if !strings.Contains(last, "[linux/amd64 2/3] STEP 3/4 RUN make") || !strings.Contains(last, "[linux/arm64 2/3] STEP 3/4 RUN make") {
+		t.Errorf("the live view lost one platform's running step:\n%q", last)
+	}
+}

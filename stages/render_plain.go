@@ -27,12 +27,15 @@ func (p *plainProgress) Event(e Event) {
 	case StepStart:
 		fmt.Fprintf(p.w, "%s: %s\n", e.StepLabel(), e.Instruction)
 	case StepOutput:
-		if p.parallel && e.Stage > 0 {
+		if p.parallel && e.Stage > 0 || e.Platform != "" {
 			// Stages running at once interleave by line; say whose it is.
-			fmt.Fprintf(p.w, "[%s] ", e.Label)
+			fmt.Fprintf(p.w, "[%s] ", e.Source())
 		}
 		fmt.Fprintln(p.w, e.Line)
 	case StepNote:
+		if e.Platform != "" {
+			fmt.Fprintf(p.w, "[%s] ", e.Source()) // platforms always run at once
+		}
 		fmt.Fprintln(p.w, e.Line)
 	case StepEnd:
 		fmt.Fprintf(p.w, "%s: %s\n", e.StepLabel(), endText(e))

@@ -19,11 +19,19 @@ type ttyProgress struct {
 	mu      sync.Mutex
 	w       io.Writer
 	width   func() int
-	running map[int]*ttyStep // by stage number
-	drawn   int              // lines of the live area now on the screen
+	running map[ttyKey]*ttyStep // by platform and stage number
+	drawn   int                 // lines of the live area now on the screen
 	stop    chan struct{}
 	tick    time.Duration
 }
+
+// ttyKey is a running stage: a stage number is one per platform.
+type ttyKey struct {
+	platform string
+	stage    int
+}
+
+func keyOf(e Event) ttyKey { return ttyKey{e.Platform, e.Stage} }
 
 // ttyStep is a running step as the live area shows it.
 type ttyStep struct {
@@ -39,7 +47,7 @@ const ttyTail = 10
 // w; width reports the terminal's columns (asked at every redraw, so a
 // resized window is followed).
 func NewTTYProgress(w io.Writer, width func() int) Progress {
-	return &ttyProgress{w: w, width: width, running: map[int]*ttyStep{}, tick: 200 * time.Millisecond}
+	return &ttyProgress{w: w, width: width, running: map[ttyKey]*ttyStep{}, tick: 200 * time.Millisecond}
 }
 
 func (p *ttyProgress) Event(e Event) {
@@ -53,9 +61,9 @@ func (p *ttyProgress) Event(e Event) {
 			go p.ticker(p.stop)
 		}
 	case StepStart:
-		p.running[e.Stage] = &ttyStep{ev: e, started: time.Now()}
+		p.running[keyOf(e)] = &ttyStep{ev: e, started: time.Now()}
 	case StepOutput, StepNote:
-		s := p.running[e.Stage]
+		s := p.running[keyOf(e)]
 		if e.Stage == 0 || s == nil {
 			done = append(done, e.Line)
 			break
@@ -66,7 +74,7 @@ func (p *ttyProgress) Event(e Event) {
 		}
 	case StepEnd:
 		done = p.collapse(e)
-		delete(p.running, e.Stage)
+		delete(p.running, keyOf(e))
 	case BuildEnd:
 		if e.Error == "" {
 			done = append(done, "Build done in "+FormatDuration(e.Duration))
@@ -89,7 +97,7 @@ func (p *ttyProgress) collapse(e Event) []string {
 		mark = "✘"
 	}
 	out := []string{fmt.Sprintf("%s %s %s %s", mark, e.StepLabel(), what, FormatDuration(e.Duration))}
-	if s := p.running[e.Stage]; s != nil && e.Error != "" {
+	if s := p.running[keyOf(e)]; s != nil && e.Error != "" {
 		for _, l := range s.tail {
 			out = append(out, "  │ "+l)
 		}
@@ -123,11 +131,14 @@ func (p *ttyProgress) redraw(done []string) {
 	for _, l := range done {
 		b.WriteString(fit(l, width) + "\n")
 	}
-	stages := make([]int, 0, len(p.running))
+	stages := make([]ttyKey, 0, len(p.running))
 	for n := range p.running {
 		stages = append(stages, n)
 	}
-	sort.Ints(stages)
+	sort.Slice(stages, func(i, j int) bool {
+		a, b := stages[i], stages[j]
+		return a.platform < b.platform || a.platform == b.platform && a.stage < b.stage
+	})
 	for _, n := range stages {
 		b.WriteString(fit(p.running[n].line(), width) + "\n")
 	}

@@ -126,7 +126,7 @@ func (st *stageState) startFromImage(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	id, err := st.b.pullerFor(st.platform).Pull(ctx, name, st.b.opts.Pull)
+	id, err := st.b.pull(ctx, st.b.pullerFor(st.platform), name)
 	if err != nil {
 		return err
 	}
@@ -212,9 +212,11 @@ func (st *stageState) fsStep(cmd instructions.Command, keyParts []string, fn fun
 }
 
 // fsStepText is fsStep for a step that is not an instruction (a named
-// build context's files); text is its history entry.
+// build context's files); text is its history entry. The work behind a
+// key runs once among the platforms of a several-platform build
+// (b.steps): the others take the layer it made (stepshare.go).
 func (st *stageState) fsStepText(text string, keyParts []string, fn func(root string) (changed bool, err error)) error {
-	keyParts = append(keyParts, st.b.timesKey()...)
+	keyParts = st.stepParts(keyParts)
 	parent := st.key
 	key := chainKey(parent, keyParts...)
 	if st.cached(key) {
@@ -225,19 +227,28 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 		}
 		return nil
 	}
+	return st.shareStep(text, parent, key, func() (stepOutcome, error) {
+		return st.runStep(parent, key, keyParts, fn)
+	})
+}
+
+// runStep runs fn on a new working layer stacked on the stage's top and
+// seals it under key, unless fn changed nothing.
+func (st *stageState) runStep(parent, key string, keyParts []string, fn func(root string) (bool, error)) (stepOutcome, error) {
+	out := st.outcome()
 	if err := st.materialize(); err != nil {
-		return err
+		return out, err
 	}
 	inputs := st.missInputs(keyParts)
 	st.explainMiss(parent, inputs)
 	id, err := st.b.store.NewLayer(st.top)
 	if err != nil {
-		return err
+		return out, err
 	}
 	st.b.track(id)
 	root, err := st.b.store.Mount(id)
 	if err != nil {
-		return err
+		return out, err
 	}
 	changed, err := fn(root)
 	if uerr := st.b.store.Unmount(id); err == nil && uerr != nil {
@@ -246,16 +257,12 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	if err == nil && changed {
 		err = st.b.rewriteTimes(id)
 	}
-	if err != nil {
-		return err
-	}
-	if !changed {
-		st.addHistoryText(text, true)
-		return nil
+	if err != nil || !changed {
+		return out, err
 	}
 	entry, err := st.b.store.RecordCache(id, key, st.cacheOptions(false)...)
 	if err != nil {
-		return err
+		return out, err
 	}
 	if err := st.b.store.RecordInputs(parent, key, inputs); err != nil {
 		logrus.Debugf("%v", err) // only --explain-cache would miss it
@@ -263,10 +270,8 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 	if entry == id {
 		st.b.keep(id)
 	}
-	st.top, st.key = entry, key
-	st.addHistoryText(text, false)
-	st.share(entry, key, parent)
-	return nil
+	out.layer, out.changed = entry, true
+	return out, nil
 }
 
 // expand expands one Dockerfile word against the ARGs and ENV in scope.

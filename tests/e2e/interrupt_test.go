@@ -27,50 +27,58 @@ func TestInterruptedRunLeavesNothingBehind(t *testing.T) {
 		before := storeLayers(t, s)
 		ctx := s.context(t, map[string]string{"Dockerfile": "FROM busybox\nRUN touch /half-made && " + strings.Join(sleeper, " ") + "\n"})
 
-		cmd := a.command(context.Background(), s.dir, opts{}, s.args("bud", ctx)...)
-		var out syncBuffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		exited := make(chan struct{})
-		go func() { err = cmd.Wait(); close(exited) }()
-		if !waitFor(60*time.Second, func() bool { return len(processesRunning(sleeper)) > 0 }, exited) {
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			t.Fatalf("the RUN never started:\n%s", out.String())
-		}
-
-		// What a terminal does on Ctrl-C: SIGINT to the foreground group.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			t.Fatalf("stagebox did not stop within 30s of SIGINT:\n%s", out.String())
-		}
-		code := cmd.ProcessState.ExitCode()
-		t.Logf("exit %d (%v) after SIGINT:\n%s", code, err, out.String())
-		checkNoStackTrace(t, result{args: cmd.Args, stdout: out.String()})
-		if code == 0 {
-			t.Errorf("exit status 0 after SIGINT")
-		}
-		if !a.viaRunuser && code != 130 {
-			t.Errorf("exit status %d after SIGINT, want 130", code)
-		}
-
-		if !waitFor(5*time.Second, func() bool { return len(processesRunning(sleeper)) == 0 }, nil) {
-			t.Errorf("the RUN's process outlived stagebox: pids %v", processesRunning(sleeper))
-		}
-		if m := mountsUnder(t, s.dir); len(m) > 0 {
-			t.Errorf("mounts left under the store:\n%s", strings.Join(m, "\n"))
-		}
+		interruptBuild(t, s, a, 1, "bud", ctx)
 		if after := storeLayers(t, s); !slices.Equal(before, after) {
 			t.Errorf("layers in storage before %q, after %q: the half-made layer was kept", before, after)
 		}
 		// The store is not left locked or inconsistent.
 		s.build(t, "FROM busybox\nRUN true\n", nil)
 	})
+}
+
+// interruptBuild starts stagebox with args, waits until want RUN
+// processes of sleeper run, sends Ctrl-C's SIGINT and checks that
+// stagebox exits with 130 in one line, and that no RUN process and no
+// mount under the store outlive it.
+func interruptBuild(t *testing.T, s *store, a *account, want int, args ...string) {
+	t.Helper()
+	cmd := a.command(context.Background(), s.dir, opts{}, s.args(args...)...)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	exited := make(chan struct{})
+	go func() { err = cmd.Wait(); close(exited) }()
+	if !waitFor(60*time.Second, func() bool { return len(processesRunning(sleeper)) >= want }, exited) {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		t.Fatalf("%d RUNs never ran at once:\n%s", want, out.String())
+	}
+
+	// What a terminal does on Ctrl-C: SIGINT to the foreground group.
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		t.Fatalf("stagebox did not stop within 30s of SIGINT:\n%s", out.String())
+	}
+	code := cmd.ProcessState.ExitCode()
+	t.Logf("exit %d (%v) after SIGINT:\n%s", code, err, out.String())
+	checkNoStackTrace(t, result{args: cmd.Args, stdout: out.String()})
+	if code == 0 {
+		t.Errorf("exit status 0 after SIGINT")
+	}
+	if !a.viaRunuser && code != 130 {
+		t.Errorf("exit status %d after SIGINT, want 130", code)
+	}
+	if !waitFor(5*time.Second, func() bool { return len(processesRunning(sleeper)) == 0 }, nil) {
+		t.Errorf("the RUN's process outlived stagebox: pids %v", processesRunning(sleeper))
+	}
+	if m := mountsUnder(t, s.dir); len(m) > 0 {
+		t.Errorf("mounts left under the store:\n%s", strings.Join(m, "\n"))
+	}
 }
 
 // waitFor polls cond until it holds (true), or until timeout passes or

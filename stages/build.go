@@ -95,6 +95,11 @@ type Options struct {
 	Squash    bool            // the target's own steps commit as one layer on its base's
 	SquashAll bool            // the target commits as one layer
 	DNS       []string        // bud --dns: nameservers of every RUN's /etc/resolv.conf
+
+	// Fully cached rebuilds (issue 11, target 1): cachedonly.go. With
+	// CachedOnly, Build runs no step: at the first one that is not a cache
+	// hit (or a base image not in storage) it returns ErrNotCached.
+	CachedOnly bool
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -104,6 +109,9 @@ func Build(ctx context.Context, st *layers.Store, o Options) (id string, err err
 		return buildPlatforms(ctx, st, o)
 	}
 	o = withDefaults(o)
+	if err := checkCachedOnly(o); err != nil {
+		return "", err
+	}
 	defer buildEnd(o.Progress, time.Now(), &id, &err)
 	if err := checkRepro(&o); err != nil {
 		return "", err

@@ -35,6 +35,9 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 		}
 		return nil
 	}
+	if err := st.notCached(); err != nil {
+		return err
+	}
 	if err := st.materialize(); err != nil { // the stack goes on local layers
 		return err
 	}

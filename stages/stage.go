@@ -225,6 +225,9 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 		}
 		return nil
 	}
+	if err := st.notCached(); err != nil {
+		return err
+	}
 	if err := st.materialize(); err != nil {
 		return err
 	}

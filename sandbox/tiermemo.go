@@ -145,7 +145,7 @@ func loadChoice(key string) (*state, bool) {
 	if err := json.NewDecoder(f).Decode(&m); err != nil || m.Key != key {
 		return nil, false
 	}
-	logrus.Debugf("isolation: the probes' decision kept in %s (nothing they look at changed)", f.Name())
+	logrus.Debugf("the tier probes' decision kept in %s (nothing they look at changed)", f.Name())
 	return &m.State, true
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/sandbox"
 	"github.com/stagebox/stagebox/stages"
@@ -16,4 +18,23 @@ func budCached(c *cli.Context, st *layers.Store, opts stages.Options) (string, b
 		return "", false
 	}
 	return stages.TryCached(c.Context, st, opts, func() { announceIsolation(c, st) })
+}
+
+// openStoreNoMounts is openStore for push and pull, which mount nothing
+// (issue 8: their fixed cost against skopeo). As real root it stays in the
+// host's mount namespace instead of starting the binary again in a private
+// one: that namespace only keeps mounts from leaking to the host, and the
+// one mount such a command would make is storage's private bind mount of
+// its overlay home, which skip_mount_home leaves out. Layers are read and
+// written in their directories; nothing is mounted. Every other case
+// (rootless, root without CAP_SYS_ADMIN, proot) is openStore.
+func openStoreNoMounts(c *cli.Context) (*layers.Store, error) {
+	iso, err := chooseIsolation(c)
+	if err != nil {
+		return nil, err
+	}
+	if iso.Tier != sandbox.TierOCI || os.Geteuid() != 0 {
+		return openStore(c)
+	}
+	return openLayers(c, "overlay.skip_mount_home=true")
 }

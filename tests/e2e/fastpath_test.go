@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -148,4 +150,72 @@ func mtime(t *testing.T, path string) time.Time {
 		t.Fatal(err)
 	}
 	return fi.ModTime()
+}
+
+// TestPushPullAsRootStartOnce: push and pull as root run as one process in
+// the caller's mount namespace (no second start in a private one: they
+// mount nothing), and leave no mount behind. Seen from a proxy that
+// answers their first registry request only after looking at them.
+func TestPushPullAsRootStartOnce(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	s := newStore(t, &account{name: "root"})
+	s.busybox(t)
+	self, err := os.Readlink("/proc/self/ns/mnt")
+	must(t, err)
+	var (
+		mu     sync.Mutex
+		seen   []string
+		looked bool
+	)
+	p := startProxy(t, nil, func(*http.Request) int {
+		mu.Lock()
+		defer mu.Unlock()
+		if !looked { // the first request: the command is at work
+			seen, looked = processesOf(t, s.root(), self), true
+		}
+		return http.StatusNotFound
+	})
+	for _, args := range [][]string{
+		{"push", "--tls-verify=false", "busybox", "docker://" + p.Host + "/x:1"},
+		{"pull", "--tls-verify=false", "docker://" + p.Host + "/x:1"},
+	} {
+		mu.Lock()
+		seen, looked = nil, false
+		mu.Unlock()
+		if r := s.run(t, opts{}, args...); r.code == 0 {
+			t.Fatalf("%s against a registry that answers 404 succeeded:\n%s", args[0], r)
+		}
+		mu.Lock()
+		got := seen
+		mu.Unlock()
+		if len(got) != 1 || got[0] != "host mount namespace" {
+			t.Errorf("%s: stagebox processes at its first request: %q, want one, in the host's mount namespace", args[0], got)
+		}
+	}
+	if b, err := os.ReadFile("/proc/self/mountinfo"); err != nil || strings.Contains(string(b), s.root()) {
+		t.Errorf("a mount of the store is left in the host's mount namespace (%v)", err)
+	}
+}
+
+// processesOf describes each process whose command line names root: "host
+// mount namespace" when it shares self's, else its namespace.
+func processesOf(t *testing.T, root, self string) []string {
+	t.Helper()
+	dirs, err := filepath.Glob("/proc/[0-9]*")
+	must(t, err)
+	var out []string
+	for _, d := range dirs {
+		cmd, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil || !strings.Contains(string(cmd), root) {
+			continue
+		}
+		ns, _ := os.Readlink(filepath.Join(d, "ns", "mnt"))
+		if ns == self {
+			ns = "host mount namespace"
+		}
+		out = append(out, ns)
+	}
+	return out
 }

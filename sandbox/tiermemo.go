@@ -186,3 +186,19 @@ func saveChoice(key string, s *state) {
 		}
 	}
 }
+
+// HostRoot reports whether this process is root with CAP_SYS_ADMIN in the
+// host's user namespace: what a command that mounts nothing and runs no
+// step (push, pull) needs to use the store as it is, with no probe and no
+// namespace of its own.
+func HostRoot() bool {
+	if os.Geteuid() != 0 {
+		return false
+	}
+	st, err := readStatus("/proc")
+	if err != nil || !st.hasCapSysAdmin() {
+		return false
+	}
+	m, err := os.ReadFile("/proc/self/uid_map")
+	return err == nil && strings.Join(strings.Fields(string(m)), " ") == "0 0 4294967295"
+}

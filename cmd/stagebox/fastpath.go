@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/sandbox"
 	"github.com/stagebox/stagebox/stages"
@@ -26,15 +24,23 @@ func budCached(c *cli.Context, st *layers.Store, opts stages.Options) (string, b
 // one: that namespace only keeps mounts from leaking to the host, and the
 // one mount such a command would make is storage's private bind mount of
 // its overlay home, which skip_mount_home leaves out. Layers are read and
-// written in their directories; nothing is mounted. Every other case
-// (rootless, root without CAP_SYS_ADMIN, proot) is openStore.
+// written in their directories; nothing is mounted. Root with full
+// capabilities in the host's user namespace needs no tier probes either.
+// Every other case (rootless, root without CAP_SYS_ADMIN, proot) is openStore.
 func openStoreNoMounts(c *cli.Context) (*layers.Store, error) {
-	iso, err := chooseIsolation(c)
+	mode, err := sandbox.ParseIsolation(c.String("isolation"))
 	if err != nil {
 		return nil, err
 	}
-	if iso.Tier != sandbox.TierOCI || os.Geteuid() != 0 {
+	if (mode != "auto" && mode != sandbox.TierOCI) || !sandbox.HostRoot() {
 		return openStore(c)
 	}
-	return openLayers(c, "overlay.skip_mount_home=true")
+	// The oci tier's preconditions hold, and nothing here needs more: no
+	// probe, and the driver is the flag's (proot's vfs is out of the question).
+	return layers.Open(layers.Options{
+		Root:          c.String("root"),
+		RunRoot:       c.String("runroot"),
+		Driver:        c.String("storage-driver"),
+		DriverOptions: append(c.StringSlice("storage-opt"), "overlay.skip_mount_home=true"),
+	})
 }

@@ -158,17 +158,11 @@ func openStore(c *cli.Context) (*layers.Store, error) {
 	if err := sandbox.EnterUserNamespace(); err != nil {
 		return nil, err
 	}
-	return openLayers(c)
-}
-
-// openLayers opens the store the global flags name, with driverOpts added
-// to --storage-opt.
-func openLayers(c *cli.Context, driverOpts ...string) (*layers.Store, error) {
 	return layers.Open(layers.Options{
 		Root:          c.String("root"),
 		RunRoot:       c.String("runroot"),
 		Driver:        isolationDriver(c),
-		DriverOptions: append(c.StringSlice("storage-opt"), driverOpts...),
+		DriverOptions: c.StringSlice("storage-opt"),
 	})
 }
 

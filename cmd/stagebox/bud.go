@@ -52,6 +52,9 @@ func bud(c *cli.Context) error {
 		fmt.Fprintln(c.App.Writer, id)
 		return nil
 	}
+	if err := c.Context.Err(); err != nil {
+		return err // interrupted: sealing would start the build over
+	}
 	sealAndAnnounce(c, st)
 	// Only now: entering the user namespace and sealing re-execute
 	// stagebox, and the process that reads stdin must be the one that builds.

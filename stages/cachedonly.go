@@ -20,11 +20,11 @@ var ErrNotCached = errors.New("a step is not cached")
 // needs is set up (for bud: the sealed copy of the binary RUN needs). When
 // every step is a cache hit it commits, calls before (if not nil), replays
 // the build's output to o's writers and progress, and returns the image ID
-// with true. Otherwise it
-// prints nothing and returns false: nothing but cache lookups was done,
-// and the caller builds o as usual. Options a cache-only build cannot
-// honour (--no-cache, --pull=always, registry caches, outputs, pushes,
-// several platforms, squashing) always return false.
+// with true. Otherwise it prints nothing and returns false: nothing but
+// cache lookups was done, and the caller builds o as usual. Options a
+// cache-only build cannot honour (--no-cache, --pull=always, registry
+// caches, outputs, pushes, several platforms, squashing, a Dockerfile on
+// stdin) always return false.
 func TryCached(ctx context.Context, st *layers.Store, o Options, before func()) (string, bool) {
 	if cachedOnlyRefusal(o) != nil {
 		return "", false

@@ -29,12 +29,13 @@ func TryCached(ctx context.Context, st *layers.Store, o Options, before func()) 
 	if cachedOnlyRefusal(o) != nil {
 		return "", false
 	}
-	var out, errs lockedBuffer
+	var out, errs, logs lockedBuffer
 	rec := &recorder{}
 	try := o
 	try.CachedOnly, try.Pull = true, unpack.PullNever
+	var logTo io.Writer = &logs
 	if o.Out != nil && o.Out != io.Discard {
-		try.Out = &out
+		try.Out, logTo = &out, &out // plain lines: log lines keep their place among them
 	}
 	if o.Err != nil {
 		try.Err = &errs
@@ -42,7 +43,13 @@ func TryCached(ctx context.Context, st *layers.Store, o Options, before func()) 
 	if o.Progress != nil {
 		try.Progress = rec
 	}
+	// Warnings the build logs (an option that cannot apply, a build argument
+	// no ARG consumed) are said by the build that counts, once.
+	logger := logrus.StandardLogger()
+	logged := logger.Out
+	logger.SetOutput(logTo)
 	id, err := Build(ctx, st, try)
+	logger.SetOutput(logged)
 	if err != nil {
 		logrus.Debugf("cache-only attempt: %v; building with every step allowed", err)
 		return "", false
@@ -51,6 +58,7 @@ func TryCached(ctx context.Context, st *layers.Store, o Options, before func()) 
 	if before != nil {
 		before()
 	}
+	_, _ = logged.Write(logs.Bytes())
 	rec.replay(o.Progress)
 	if try.Out == &out {
 		_, _ = o.Out.Write(out.Bytes())

@@ -53,11 +53,15 @@ func TestFullyCachedRebuildRunsNothing(t *testing.T) {
 			t.Errorf("a fully cached rebuild rewrote the image metadata (images.json modified at %v, was %v)", m, meta)
 		}
 
-		// -q: the ID alone on stdout, still without running anything.
-		quiet := s.must(t, "--log-level", "debug", "bud", "-q", "-t", "app", ctx)
+		// -q: the ID alone on stdout, still without running anything; the
+		// build's warnings said once.
+		quiet := s.must(t, "--log-level", "debug", "bud", "-q", "--build-arg", "UNUSED=1", "-t", "app", ctx)
 		if strings.TrimSpace(quiet.stdout) != id || !strings.Contains(quiet.stderr, cachedMark) {
 			t.Errorf("bud -q of a cached build: stdout %q, want the ID alone, from the cache:\n%s", quiet.stdout, quiet)
 		}
+		wantOnce(t, quiet.stderr, "was not consumed by any ARG")
+		plain := s.must(t, "bud", "--build-arg", "UNUSED=1", "-t", "app", ctx)
+		wantOnce(t, plain.stderr, `build argument "UNUSED" was not consumed by any ARG`)
 
 		// One changed file: the COPY and the RUN after it run; every line once.
 		writeTree(t, ctx, map[string]string{"a.txt": "b\n"})

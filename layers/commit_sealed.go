@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,9 @@ func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg Imag
 	if len(chain) > 0 {
 		top = chain[len(chain)-1].ID
 	}
+	if s.unchanged(id, top, img.manifest) {
+		return id, nil // a fully cached rebuild: nothing to write
+	}
 	opts := &storage.ImageOptions{
 		CreationDate: created,
 		Metadata:     "{}",
@@ -65,6 +69,17 @@ func (s *Store) commitSealed(_ context.Context, chain []*storage.Layer, cfg Imag
 		return "", fmt.Errorf("commit: creating image %s: %w", shortID(id), err)
 	}
 	return id, nil
+}
+
+// unchanged reports whether image id is stored on top with manifest as
+// its own, so committing it again would write the same bytes.
+func (s *Store) unchanged(id, top string, manifest []byte) bool {
+	img, err := s.store.Image(id)
+	if err != nil || img.TopLayer != top {
+		return false
+	}
+	stored, err := s.store.ImageBigData(id, storage.ImageDigestBigDataKey)
+	return err == nil && bytes.Equal(stored, manifest)
 }
 
 // manifestDigester digests a manifest the way storage digests big data.

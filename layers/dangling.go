@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 	"go.podman.io/storage"
@@ -16,6 +17,9 @@ func (s *Store) moveNames(id string, names []string) error {
 		if img, err := s.store.Image(n); err == nil && img.ID != id {
 			previous = append(previous, img.ID)
 		}
+	}
+	if len(previous) == 0 && s.named(id, names) {
+		return nil // a fully cached rebuild: the names are already there
 	}
 	if err := s.store.AddNames(id, names); err != nil {
 		return err
@@ -33,6 +37,20 @@ func (s *Store) moveNames(id string, names []string) error {
 		}
 	}
 	return nil
+}
+
+// named reports whether image id already carries every one of names.
+func (s *Store) named(id string, names []string) bool {
+	img, err := s.store.Image(id)
+	if err != nil {
+		return false
+	}
+	for _, n := range names {
+		if !slices.Contains(img.Names, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // inUse reports whether something stands on img: a container (buildah's or

@@ -133,12 +133,22 @@ func (s *Store) Shutdown() {
 // containers-storage's default for this user (storage.conf, rootless
 // paths). The isolation probes look at that filesystem before it opens.
 func GraphRoot(root string) (string, error) {
-	if root != "" {
-		return root, nil
+	return defaultRoot(root, func(o storage.StoreOptions) string { return o.GraphRoot })
+}
+
+// RunRoot is where Open would put the store's run state: runRoot when
+// given, else containers-storage's default for this user.
+func RunRoot(runRoot string) (string, error) {
+	return defaultRoot(runRoot, func(o storage.StoreOptions) string { return o.RunRoot })
+}
+
+func defaultRoot(given string, pick func(storage.StoreOptions) string) (string, error) {
+	if given != "" {
+		return given, nil
 	}
 	opts, err := storage.DefaultStoreOptions()
 	if err != nil {
 		return "", fmt.Errorf("reading containers-storage defaults (storage.conf): %w", err)
 	}
-	return opts.GraphRoot, nil
+	return pick(opts), nil
 }

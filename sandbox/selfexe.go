@@ -98,3 +98,9 @@ func probeExeSeal(stateDir string) (*os.File, error) {
 	defer os.RemoveAll(dir)
 	return exeseal.CloneSelfExe(dir)
 }
+
+// Sealed reports whether this process already runs from a sealed copy of
+// its binary (SealSelfExe re-executed it, or it was started so).
+func Sealed() bool {
+	return os.Getenv(sealedExeEnv) != "" || exeseal.IsSelfExeCloned()
+}

@@ -80,10 +80,17 @@ func ChooseIsolation(forced, storeDir string) (Isolation, error) {
 	if err != nil {
 		return Isolation{}, err
 	}
-	f := gatherFacts(mode, storeDir)
-	s, err := decide(f, mode)
-	if err != nil {
-		return Isolation{}, err
+	key := ""
+	if memoDir != "" {
+		key = fingerprint(mode, storeDir)
+	}
+	s, kept := loadChoice(key)
+	if !kept {
+		f := gatherFacts(mode, storeDir)
+		if s, err = decide(f, mode); err != nil {
+			return Isolation{}, err
+		}
+		saveChoice(key, s)
 	}
 	b, err := json.Marshal(s)
 	if err != nil {

@@ -30,6 +30,11 @@ func (st *stageState) addSources(ctx context.Context, c *instructions.AddCommand
 	if err := addRefusal(c, true); err != nil { // after expansion: an ARG may have made a URL
 		return copySource{}, nil, err
 	}
+	if urls > 0 || len(c.SourcePaths) == 1 && isGitSource(c.SourcePaths[0]) {
+		if err := st.notCached(); err != nil { // a download is no cache lookup
+			return copySource{}, nil, err
+		}
+	}
 	if len(c.SourcePaths) == 1 && isGitSource(c.SourcePaths[0]) {
 		return st.gitAddSource(ctx, c)
 	}

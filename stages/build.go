@@ -108,6 +108,11 @@ type Options struct {
 	// by a several-platform build on each platform's Options: what the
 	// platforms' graphs share (--jobs slots, steps run once, the Dockerfile).
 	run *platformRun
+
+	// Fully cached rebuilds (issue 11, target 1): cachedonly.go. With
+	// CachedOnly, Build runs no step: at the first one that is not a cache
+	// hit (or a base image not in storage) it returns ErrNotCached.
+	CachedOnly bool
 }
 
 // Build runs the Dockerfile in o and commits the target stage; it returns
@@ -123,6 +128,9 @@ func Build(ctx context.Context, st *layers.Store, o Options) (id string, err err
 		return buildPlatforms(ctx, st, o)
 	}
 	o = withDefaults(o)
+	if err := checkCachedOnly(o); err != nil {
+		return "", err
+	}
 	defer buildEnd(o.Progress, time.Now(), &id, &err)
 	if err := checkRepro(&o); err != nil {
 		return "", err

@@ -35,6 +35,9 @@ func (st *stageState) linkStep(cmd instructions.Command, keyParts []string, chow
 		}
 		return nil
 	}
+	if err := st.notCached(); err != nil {
+		return err
+	}
 	return st.shareStep(historyText(cmd), parent, stackKey, func() (stepOutcome, error) {
 		return st.linkRun(linkKey, stackKey, owner, fill)
 	})

@@ -227,6 +227,9 @@ func (st *stageState) fsStepText(text string, keyParts []string, fn func(root st
 		}
 		return nil
 	}
+	if err := st.notCached(); err != nil {
+		return err
+	}
 	return st.shareStep(text, parent, key, func() (stepOutcome, error) {
 		return st.runStep(parent, key, keyParts, fn)
 	})

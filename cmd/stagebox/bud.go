@@ -43,13 +43,21 @@ func bud(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStoreToBuild(c)
+	st, err := openStore(c)
 	if err != nil {
 		return err
 	}
 	defer st.Shutdown()
-	// Only now: entering the user namespace re-executes stagebox, and the
-	// process that reads stdin must be the one that builds.
+	if id, ok := budCached(c, st, opts); ok {
+		fmt.Fprintln(c.App.Writer, id)
+		return nil
+	}
+	if err := c.Context.Err(); err != nil {
+		return err // interrupted: sealing would start the build over
+	}
+	sealAndAnnounce(c, st)
+	// Only now: entering the user namespace and sealing re-execute
+	// stagebox, and the process that reads stdin must be the one that builds.
 	if opts.Dockerfile == "-" {
 		if opts.DockerfileContent, err = io.ReadAll(os.Stdin); err != nil {
 			return fmt.Errorf("read Dockerfile from stdin: %w", err)

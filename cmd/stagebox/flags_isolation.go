@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/stagebox/stagebox/layers"
 	"github.com/stagebox/stagebox/sandbox"
@@ -29,6 +30,12 @@ func chooseIsolation(c *cli.Context) (sandbox.Isolation, error) {
 	dir, err := layers.GraphRoot(c.String("root"))
 	if err != nil {
 		return sandbox.Isolation{}, err
+	}
+	if c.Command.Name != "info" {
+		// info probes afresh: it is what a user runs to see the host as it is now.
+		if run, err := layers.RunRoot(c.String("runroot")); err == nil {
+			sandbox.RememberChoices(filepath.Join(run, "stagebox"))
+		}
 	}
 	return sandbox.ChooseIsolation(c.String("isolation"), dir)
 }

@@ -175,9 +175,15 @@ func openStoreToBuild(c *cli.Context) (*layers.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	sealAndAnnounce(c, st)
+	return st, nil
+}
+
+// sealAndAnnounce is the rest of openStoreToBuild, for bud once it knows
+// that a step must run (budCached).
+func sealAndAnnounce(c *cli.Context, st *layers.Store) {
 	sandbox.SealSelfExe(filepath.Join(st.Storage().RunRoot(), "stagebox"))
 	announceIsolation(c, st)
-	return st, nil
 }
 
 func versionCommand() *cli.Command {

@@ -29,7 +29,7 @@ func pullCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(c)
+			st, err := openStoreNoMounts(c)
 			if err != nil {
 				return err
 			}

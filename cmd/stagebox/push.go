@@ -158,7 +158,7 @@ func pushCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(c)
+			st, err := openStoreNoMounts(c)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,9 @@
 # through Debian's docker.io daemon — on the same workloads, side by side,
 # in one run. It makes its own base images offline (tests/fixtures), prints
 # a table of medians, ratios and peak RSS, and removes what it made.
+# The "host" column is the floor: the same compile, or the same tree made,
+# copied, read back through sha256sum and synced, done by a shell on the
+# host (lib/floor.sh).
 #
 # usage (as root, from anywhere): tests/bench/compare.sh
 #
@@ -34,6 +37,8 @@ lib=$(dirname "$0")/lib
 . "$lib/workloads.sh"
 # shellcheck source=lib/tools.sh
 . "$lib/tools.sh"
+# shellcheck source=lib/floor.sh
+. "$lib/floor.sh"
 
 N=${N:-3}
 WORKLOADS=${BENCH_WORKLOADS:-hello steps30 fanout bigcopy steps300 ctx100k onefile}
@@ -79,13 +84,7 @@ main() {
 	for wl in $WORKLOADS; do
 		"workload_$wl" "${started[@]}"
 	done
-	if [[ " $WORKLOADS " == *" bigcopy "* ]]; then
-		if command -v pigz >/dev/null; then
-			host_baseline
-		else
-			echo "skip host baseline: pigz is missing (apt-get install pigz)" | tee -a "$W/skipped"
-		fi
-	fi
+	host_floors
 	print_table "${started[@]}"
 	if [ -n "${BENCH_OUT:-}" ]; then
 		cp "$RESULTS" "$BENCH_OUT"

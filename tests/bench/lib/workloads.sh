@@ -141,19 +141,6 @@ workload_bigcopy() {
 	done
 }
 
-# host_baseline: the same work done by a shell on the host — make the
-# tree, copy it with cp -a, and pack it as a gzip layer would be with pigz.
-host_baseline() {
-	local run dir=$W/host
-	for run in $(seq "$N"); do
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		settle
-		measure host bigcopy cold sh -c "$(gen_script "$dir/data") && cp -a $dir/data $dir/copy &&
-			tar -C $dir/copy -cf - . | pigz -p 2 >$dir/layer.tar.gz" || true
-	done
-	rm -rf "$dir"
-}
 
 # steps300: three hundred small RUN steps on busybox, cold and fully
 # cached: per step it must cost what steps30's steps cost (issue 11).

@@ -7,13 +7,23 @@
 # The "host" column is the floor: the same compile, or the same tree made,
 # copied, read back through sha256sum and synced, done by a shell on the
 # host (lib/floor.sh).
+# Another peer, buildkitd, is BuildKit's current release (v0.34.2) as a
+# root daemon of its own, not in the default BENCH_TOOLS: the first run
+# builds buildkitd and buildctl from the Go module proxy into
+# $BENCH_CACHE/bin (needs go and a few minutes; later runs reuse them) and
+# it needs runc at run time (apt-get install runc). It runs the OCI worker
+# (overlayfs, --oci-worker-net host, no containerd) with its state under the
+# scratch directory and is handed the base images by buildctl --oci-layout
+# and named contexts; `buildctl prune --all` empties it before a cold run.
+#   BENCH_TOOLS="stagebox-rootless buildkitd buildkit" tests/bench/compare.sh
 #
 # usage (as root, from anywhere): tests/bench/compare.sh
 #
 # Environment:
 #   N=3                     runs per measurement (the median is reported)
 #   BENCH_WORKLOADS="hello steps30 fanout bigcopy steps300 ctx100k onefile"
-#   BENCH_TOOLS="stagebox stagebox-rootless buildkit buildah"
+#   BENCH_TOOLS="stagebox stagebox-rootless buildkit buildah"   (or buildkitd)
+#   BENCH_CACHE=/var/cache/stagebox-bench   where buildkitd and buildctl are kept
 #   BENCH_FILES=20000 BENCH_BIG_MB=300   size of the bigcopy workload
 #   BENCH_TIMEOUT=900       seconds one build may take before it counts as failed
 #   STAGEBOX=bin/stagebox   the binary (built with `make build` when missing)
@@ -26,7 +36,8 @@
 # Peak RSS is the largest resident set of the build command's process tree
 # (getrusage of the waited children, so RUN processes count) for stagebox
 # and buildah; for BuildKit it is dockerd's high-water mark during the build
-# (reset before it through /proc/PID/clear_refs), which leaves out RUN steps.
+# (reset before it through /proc/PID/clear_refs), which leaves out RUN steps;
+# for buildkitd the same, of buildkitd.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)

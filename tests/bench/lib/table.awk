@@ -11,7 +11,7 @@
 END {
 	nt = split(tools, t, " ")
 	if (hashost) t[++nt] = "host"
-	npairs = split("stagebox/buildkit stagebox-rootless/buildah stagebox/host stagebox-rootless/host stagebox/skopeo", pairs, " ")
+	npairs = split("stagebox/buildkit stagebox-rootless/buildkitd stagebox-rootless/buildah stagebox/host stagebox-rootless/host stagebox/skopeo", pairs, " ")
 	for (p = 1; p <= npairs; p++) {
 		split(pairs[p], ab, "/")
 		if (index(" " tools " host ", " " ab[1] " ") && index(" " tools " " (hashost ? "host " : ""), " " ab[2] " "))

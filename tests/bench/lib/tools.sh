@@ -180,14 +180,107 @@ buildkit_teardown() {
 		[ ${#DOCKER_LOADED[@]} -eq 0 ] || "${DOCKER[@]}" rmi -f "${DOCKER_LOADED[@]}" >/dev/null 2>&1 || true
 		return 0
 	fi
-	kill "$DOCKER_OWN_PID" 2>/dev/null || true
+	# dockerd leaves its containerd's mounts behind only when killed hard.
+	stop_daemon "$DOCKER_OWN_PID" "$W/docker"
+	DOCKER_OWN_PID=""
+}
+
+# stop_daemon PID DIR: ask the daemon to stop, kill it after 20 s, and
+# unmount whatever it left mounted under DIR.
+stop_daemon() {
+	kill "$1" 2>/dev/null || true
 	local i
 	for i in $(seq 40); do
-		kill -0 "$DOCKER_OWN_PID" 2>/dev/null || break
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.5
 	done
-	kill -9 "$DOCKER_OWN_PID" 2>/dev/null || true
-	# dockerd leaves its containerd's mounts behind only when killed hard.
-	grep -o " $W/docker/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-	DOCKER_OWN_PID=""
+	kill -9 "$1" 2>/dev/null || true
+	grep -o " $2/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+}
+
+# --- BuildKit's current release, a root buildkitd of its own ---
+# Debian's docker.io carries BuildKit as of 2021; this peer is BuildKit
+# built from its module at BKD_VERSION, run as root with the OCI worker
+# (runc, overlayfs snapshotter, host network) and driven by buildctl.
+
+BKD_VERSION=v0.34.2
+BKD_BIN=${BENCH_CACHE:-/var/cache/stagebox-bench}/bin
+BKD_PID=""
+BUILDCTL=()
+BKD_OPTS=()
+
+buildkitd_setup() {
+	command -v runc >/dev/null || {
+		echo "runc is not installed (apt-get install runc): buildkitd's OCI worker runs RUN steps with it"
+		return 1
+	}
+	bkd_install || return 1
+	mkdir -p "$W/bkd"
+	"$BKD_BIN/buildkitd" --root "$W/bkd/root" --addr "unix://$W/bkd/sock" \
+		--oci-worker=true --containerd-worker=false --oci-worker-snapshotter overlayfs \
+		--oci-worker-net host >"$W/bkd/log" 2>&1 &
+	BKD_PID=$!
+	BUILDCTL=("$BKD_BIN/buildctl" --addr "unix://$W/bkd/sock")
+	local i
+	for i in $(seq 60); do
+		if "${BUILDCTL[@]}" debug workers >/dev/null 2>&1; then
+			bkd_base_images
+			return
+		fi
+		kill -0 "$BKD_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+	echo "buildkitd did not answer: $(tail -n 1 "$W/bkd/log")"
+	return 1
+}
+
+# bkd_install builds buildkitd and buildctl once into $BKD_BIN; later runs
+# reuse them. `go install ...@version` refuses this module (its go.mod has
+# exclude directives), so it builds inside the downloaded module instead.
+bkd_install() {
+	[ -x "$BKD_BIN/buildkitd" ] && [ -x "$BKD_BIN/buildctl" ] && return 0
+	log "building buildkitd and buildctl $BKD_VERSION into $BKD_BIN (minutes, once)"
+	local mod=github.com/moby/buildkit@$BKD_VERSION
+	mkdir -p "$BKD_BIN"
+	(cd "$W" && GOFLAGS= go mod download "$mod") || {
+		echo "cannot download $mod from the Go module proxy"
+		return 1
+	}
+	(cd "$(go env GOMODCACHE)/$mod" && GOFLAGS=-mod=mod go build -trimpath -o "$BKD_BIN/" ./cmd/buildkitd ./cmd/buildctl) || {
+		echo "building $mod failed"
+		return 1
+	}
+}
+
+# bkd_base_images names the fixture OCI layouts as the Dockerfiles' FROM
+# busybox / FROM golang: buildctl hands each layout to the daemon and a
+# named context points the FROM at it. The reference needs the manifest's
+# digest, not a tag.
+bkd_base_images() {
+	local img digest
+	BKD_OPTS=()
+	for img in busybox golang; do
+		digest=$(grep -o '"digest":"sha256:[0-9a-f]*"' "$W/img/$img/index.json" | head -n 1 | cut -d'"' -f4)
+		BKD_OPTS+=(--oci-layout "$img=$W/img/$img" --opt "context:$img=oci-layout://$img@$digest")
+	done
+}
+
+# The dockerfile frontend built into the daemon: no gateway image to pull.
+buildkitd_argv() {
+	ARGV=("${BUILDCTL[@]}" build --frontend dockerfile.v0 --local "context=$1" --local "dockerfile=$1"
+		"${BKD_OPTS[@]}" --output "type=image,name=$2" ${3:-})
+}
+
+# Pruning everything also drops the unpacked base images: a cold run loads
+# them from the OCI layouts again.
+buildkitd_clean() { "${BUILDCTL[@]}" prune --all >/dev/null; }
+
+# The daemon's high-water mark, as for dockerd: RUN steps (runc) are not in it.
+buildkitd_rss_reset() { echo 5 >"/proc/$BKD_PID/clear_refs"; }
+buildkitd_rss() { awk '/^VmHWM:/ { print $2 }' "/proc/$BKD_PID/status"; }
+
+buildkitd_teardown() {
+	[ -n "$BKD_PID" ] || return 0
+	stop_daemon "$BKD_PID" "$W/bkd"
+	BKD_PID=""
 }

@@ -1,7 +1,8 @@
 # The workloads of compare.sh. Each workload_NAME TOOL... writes its build
 # context per tool (so one tool's edits never reach another) and measures
-# its cases. Runs are interleaved across tools, so slow drift of the
-# machine (page cache, writeback) spreads over all of them alike.
+# its cases. Runs are interleaved across tools, in an order that rotates
+# from run to run, so slow drift of the machine (page cache, writeback,
+# load) spreads over all of them alike.
 # A cold run starts from a store holding only the base images: the tool's
 # earlier result and build cache are removed first, and --no-cache is
 # passed too, for a shared daemon whose cache must not be pruned.
@@ -29,13 +30,28 @@ settle() {
 	sleep "${BENCH_SETTLE:-65}"
 }
 
+# rotate RUN TOOL...: the tools in the order of run RUN, each run starting
+# one tool later. A fixed order put stagebox as root first in every round,
+# so it always ran earliest while the load fell. Consecutive root bigcopy runs here took
+# 17.5 s and 10.0 s (rootless 13.0 and 13.4 s between them), so whatever
+# drift the first slot carries must spread over every tool alike.
+rotate() {
+	local run=$1
+	shift
+	local n=$# i
+	local tools=("$@")
+	for ((i = 0; i < n; i++)); do
+		echo "${tools[(i + run - 1) % n]}"
+	done
+}
+
 # cold WORKLOAD TOOL...: N cold builds of each tool's context. With SETTLE
 # set, each waits for the deletions before it (settle).
 cold() {
 	local wl=$1 run tool
 	shift
 	for run in $(seq "$N"); do
-		for tool in "$@"; do
+		for tool in $(rotate "$run" "$@"); do
 			"${tool//-/_}_clean" "sbbench-$wl"
 			if [ -n "${SETTLE:-}" ]; then
 				settle
@@ -52,7 +68,7 @@ again() {
 	local wl=$1 case=$2 edit=$3 run tool
 	shift 3
 	for run in $(seq "$N"); do
-		for tool in "$@"; do
+		for tool in $(rotate "$run" "$@"); do
 			if [ -n "$edit" ]; then
 				"$edit" "$W/ctx/$tool/$wl" "$run"
 				readable

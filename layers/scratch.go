@@ -201,15 +201,19 @@ func reap(st storage.Store, dir string) bool {
 	return clean
 }
 
-// reapSoon is reap, tried again for a moment when it fails: a process
+// reapSoon is reap, tried again for a while when it fails: a process
 // killed an instant ago may still be tearing down its mount namespace,
-// whose overlay mounts keep its layers' directories busy.
+// whose overlay mounts keep its layers' directories busy. The kernel
+// releases them after the last process of the namespace is gone, and on a
+// machine busy writing that took more than the 1.5 s once allowed here
+// (an e2e run under load left the layer for the next command); the wait
+// is paid only after a crash, by the first command that finds it.
 func reapSoon(st storage.Store, dir string) bool {
 	for wait := 50 * time.Millisecond; ; wait *= 2 {
 		if reap(st, dir) {
 			return true
 		}
-		if wait > 800*time.Millisecond {
+		if wait > 3200*time.Millisecond {
 			return false
 		}
 		time.Sleep(wait)

@@ -69,7 +69,8 @@ func CopyContext(ctx context.Context, spec CopySpec) error {
 	}
 	defer w.Close()
 	w.ctx = ctx
-	c := &copier{ctx: ctx, spec: spec, src: src, w: w, plan: newPlanner(src)}
+	c := &copier{ctx: ctx, spec: spec, src: src, w: w}
+	c.plan = newPlanner(src, c.writeItem)
 	dest := filepath.Clean("/" + spec.Dest)
 	intoDir := wantDir || w.isDir(dest)
 	for i, m := range ms {
@@ -113,10 +114,7 @@ func (c *copier) copyMatch(idx int, m match, dest string, intoDir bool) error {
 		if err := c.ensureDir(dest); err != nil {
 			return err
 		}
-		if err := c.plan.addTree(idx, m, dest); err != nil {
-			return err
-		}
-		return c.writeAll(c.plan.take())
+		return c.plan.addTree(idx, m, dest)
 	}
 	if c.spec.Extract && m.info.Mode().IsRegular() {
 		extracted, err := c.extractIfArchive(m, dest)
@@ -131,8 +129,7 @@ func (c *copier) copyMatch(idx int, m match, dest string, intoDir bool) error {
 	if err := c.ensureDir(filepath.Dir(dst)); err != nil {
 		return err
 	}
-	c.plan.addFile(idx, m, dst)
-	return c.writeAll(c.plan.take())
+	return c.plan.addFile(idx, m, dst)
 }
 
 // ensureDir creates dir if missing: its missing parents owned by root, dir
@@ -152,16 +149,12 @@ func (c *copier) ensureDir(dir string) error {
 	return h.Close()
 }
 
-func (c *copier) writeAll(items []item) error {
-	for _, it := range items {
-		if err := c.ctx.Err(); err != nil {
-			return err
-		}
-		if err := c.write(it); err != nil {
-			return err
-		}
+// writeItem writes one planned item, unless the copy was cancelled.
+func (c *copier) writeItem(it item) error {
+	if err := c.ctx.Err(); err != nil {
+		return err
 	}
-	return nil
+	return c.write(it)
 }
 
 func (c *copier) write(it item) error {

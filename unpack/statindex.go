@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -30,12 +29,12 @@ type StatIndex struct {
 	path string
 
 	mu     sync.Mutex
-	known  []statRec            // as loaded, sorted by file
-	stamp  fileStamp            // of the file known was read from
-	used   []uint64             // bit i: known[i] matched a file of this process
-	fresh  map[fileID]statEntry // hashed by this process
-	dirty  bool                 // fresh holds something known did not
-	misses int                  // files read, for tests and benchmarks
+	known  []statRec // as loaded, sorted by file
+	stamp  fileStamp // of the file known was read from
+	used   []uint64  // bit i: known[i] matched a file of this process
+	fresh  freshSet  // hashed by this process
+	dirty  bool      // fresh holds something known did not
+	misses int       // files read, for tests and benchmarks
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -57,7 +56,7 @@ const maxStatEntries = 1 << 20
 // OpenStatIndex loads the index at path; it never fails: an index that
 // cannot be read is empty and is rewritten by Save.
 func OpenStatIndex(path string) *StatIndex {
-	x := &StatIndex{path: path, fresh: map[fileID]statEntry{}}
+	x := &StatIndex{path: path}
 	x.setKnown(readStatIndex(path))
 	return x
 }
@@ -79,7 +78,7 @@ func (x *StatIndex) lookup(st *unix.Stat_t) ([sha256.Size]byte, bool) {
 	id, want := entryOf(st)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if e, ok := x.fresh[id]; ok {
+	if e, ok := x.fresh.get(id); ok {
 		return e.sum, sameStat(e, want)
 	}
 	i, ok := findRec(x.known, id)
@@ -108,7 +107,7 @@ func (x *StatIndex) record(st *unix.Stat_t, sum [sha256.Size]byte, readAt time.T
 	}
 	id, e := entryOf(st)
 	e.sum = sum
-	x.fresh[id] = e
+	x.fresh.put(id, e)
 	x.dirty = true
 }
 
@@ -160,10 +159,10 @@ func (x *StatIndex) saveLocked() error {
 		// Another build saved since this one loaded: merge into its file.
 		merged, _ = readStatIndex(x.path)
 	}
-	if len(merged)+len(x.fresh) > maxStatEntries {
+	if len(merged)+x.fresh.len() > maxStatEntries {
 		merged = x.usedKnown()
 	}
-	merged = mergeFresh(merged, x.fresh)
+	merged = mergeInto(merged, x.fresh.all())
 	if err := writeRename(x.path, func(w io.Writer) error { return encodeStatIndex(w, merged) }); err != nil {
 		return err
 	}
@@ -186,22 +185,4 @@ func (x *StatIndex) usedKnown() []statRec {
 		}
 	}
 	return keep
-}
-
-// mergeFresh puts fresh into recs (sorted): in place where a file is
-// there already, appended and sorted again otherwise.
-func mergeFresh(recs []statRec, fresh map[fileID]statEntry) []statRec {
-	added := false
-	for id, e := range fresh {
-		if i, ok := findRec(recs, id); ok {
-			recs[i].statEntry = e
-			continue
-		}
-		recs = append(recs, statRec{id: id, statEntry: e})
-		added = true
-	}
-	if added {
-		slices.SortFunc(recs, cmpRec)
-	}
-	return recs
 }

@@ -64,6 +64,9 @@ func (f *freshSet) fold() {
 // replacing dst's for the same file. It works in place from the end, so
 // dst grows by the new files only and nothing else is allocated.
 func mergeInto(dst, src []statRec) []statRec {
+	if len(dst) == 0 {
+		return src // the first save: no second copy of every entry
+	}
 	added := 0
 	isNew := make([]bool, len(src))
 	for j, r := range src {

@@ -36,23 +36,22 @@ func DigestContext(ctx context.Context, spec CopySpec) (string, error) {
 		return "", errMultiNeedsDir
 	}
 	h := sha256.New()
-	c := &copier{ctx: ctx, spec: spec, src: src, plan: newPlanner(src)}
+	c := &copier{ctx: ctx, spec: spec, src: src}
+	c.plan = newPlanner(src, func(it item) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return c.digestItem(h, it)
+	})
 	for i, m := range ms {
 		fmt.Fprintf(h, "match %d %q dir=%t parents=%q\n", i, m.name, m.info.IsDir(), m.parents)
 		if m.info.IsDir() {
-			if err := c.plan.addTree(i, m, "/"); err != nil {
-				return "", err
-			}
+			err = c.plan.addTree(i, m, "/")
 		} else {
-			c.plan.addFile(i, m, "/"+m.name)
+			err = c.plan.addFile(i, m, "/"+m.name)
 		}
-		for _, it := range c.plan.take() {
-			if err := ctx.Err(); err != nil {
-				return "", err
-			}
-			if err := c.digestItem(h, it); err != nil {
-				return "", err
-			}
+		if err != nil {
+			return "", err
 		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil

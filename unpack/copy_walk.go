@@ -14,8 +14,8 @@ import (
 )
 
 // item is one source object Copy will write, in the order it writes them
-// (parents before children). Digest hashes the same list, so the cache key
-// covers exactly what Copy copies.
+// (parents before children). Digest hashes the same sequence, so the cache
+// key covers exactly what Copy copies.
 type item struct {
 	kind    nodeKind
 	match   int    // index of the match that selected it
@@ -30,28 +30,23 @@ type item struct {
 
 type inode struct{ dev, ino uint64 }
 
-// planner lists the items of every match. Hard links are tracked across all
-// matches of one Copy, as BuildKit does.
+// planner hands the items of every match to sink as it walks, one
+// directory at a time: a source of any size costs the memory of one
+// directory's names per level, never a list of the whole tree. Hard links
+// are tracked across all matches of one Copy, as BuildKit does.
 type planner struct {
-	src   *sourceTree
-	items []item
-	seen  map[inode]item
+	src  *sourceTree
+	sink func(item) error
+	seen map[inode]item
 }
 
-func newPlanner(src *sourceTree) *planner {
-	return &planner{src: src, seen: map[inode]item{}}
-}
-
-// take returns the planned items and starts a new batch.
-func (p *planner) take() []item {
-	items := p.items
-	p.items = nil
-	return items
+func newPlanner(src *sourceTree, sink func(item) error) *planner {
+	return &planner{src: src, sink: sink, seen: map[inode]item{}}
 }
 
 // addFile plans a single non-directory match written to dst.
-func (p *planner) addFile(idx int, m match, dst string) {
-	p.emit(item{match: idx, src: m.rel, dst: dst, rel: m.name, st: statOf(m.info)})
+func (p *planner) addFile(idx int, m match, dst string) error {
+	return p.emit(item{match: idx, src: m.rel, dst: dst, rel: m.name, st: statOf(m.info)})
 }
 
 // addTree plans the contents of directory match m written into dstDir.
@@ -90,16 +85,18 @@ func (p *planner) walk(idx int, srcDir, dstDir, relDir string, pending []*lazyDi
 		}
 		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			if !ex {
-				p.flush(pending)
-				p.emit(it)
+				if err := p.flushEmit(pending, it); err != nil {
+					return err
+				}
 			}
 			continue
 		}
 		sub := pending
 		switch {
 		case !ex:
-			p.flush(pending)
-			p.emit(it)
+			if err := p.flushEmit(pending, it); err != nil {
+				return err
+			}
 			sub = nil
 		case mayReinclude:
 			sub = append(pending[:len(pending):len(pending)], &lazyDir{it: it})
@@ -113,17 +110,22 @@ func (p *planner) walk(idx int, srcDir, dstDir, relDir string, pending []*lazyDi
 	return nil
 }
 
-func (p *planner) flush(pending []*lazyDir) {
+// flushEmit emits the pending ignored directories it lies in, then it.
+func (p *planner) flushEmit(pending []*lazyDir, it item) error {
 	for _, d := range pending {
 		if !d.written {
-			p.emit(d.it)
+			if err := p.emit(d.it); err != nil {
+				return err
+			}
 			d.written = true
 		}
 	}
+	return p.emit(it)
 }
 
-// emit classifies it and appends it, turning repeated inodes into hard links.
-func (p *planner) emit(it item) {
+// emit classifies it and hands it to the sink, turning repeated inodes into
+// hard links.
+func (p *planner) emit(it item) error {
 	switch it.st.Mode & unix.S_IFMT {
 	case unix.S_IFDIR:
 		it.kind = kindDir
@@ -143,9 +145,9 @@ func (p *planner) emit(it item) {
 		}
 	default:
 		logrus.Debugf("skipping %s: device nodes and sockets are not copied", it.src)
-		return
+		return nil
 	}
-	p.items = append(p.items, it)
+	return p.sink(it)
 }
 
 // readDir opens dir and returns it with its sorted entry names.

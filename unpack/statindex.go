@@ -1,18 +1,14 @@
 package unpack
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"io/fs"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,10 +29,12 @@ type StatIndex struct {
 	path string
 
 	mu     sync.Mutex
-	known  map[fileID]statEntry // as loaded
-	fresh  map[fileID]statEntry // hashed or used by this process
-	dirty  bool                 // fresh holds something known did not
-	misses int                  // files read, for tests and benchmarks
+	known  []statRec // as loaded, sorted by file
+	stamp  fileStamp // of the file known was read from
+	used   []uint64  // bit i: known[i] matched a file of this process
+	fresh  freshSet  // hashed by this process
+	dirty  bool      // fresh holds something known did not
+	misses int       // files read, for tests and benchmarks
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -55,76 +53,17 @@ const racyWindow = 100 * time.Millisecond
 // entries this build used are kept.
 const maxStatEntries = 1 << 20
 
-var statMagic = [8]byte{'s', 'b', 's', 't', 'a', 't', '0', '1'}
-
-const statRecord = 5*8 + sha256.Size // dev, ino, size, mtime, ctime, then the sum
-
 // OpenStatIndex loads the index at path; it never fails: an index that
 // cannot be read is empty and is rewritten by Save.
 func OpenStatIndex(path string) *StatIndex {
-	x := &StatIndex{path: path, fresh: map[fileID]statEntry{}}
-	x.known = readStatIndex(path)
+	x := &StatIndex{path: path}
+	x.setKnown(readStatIndex(path))
 	return x
 }
 
-func readStatIndex(path string) map[fileID]statEntry {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			logrus.Debugf("stat index %s: %v; starting empty", path, err)
-		}
-		return map[fileID]statEntry{}
-	}
-	m, err := decodeStatIndex(data)
-	if err != nil {
-		logrus.Debugf("stat index %s: %v; starting empty", path, err)
-		return map[fileID]statEntry{}
-	}
-	return m
-}
-
-// decodeStatIndex reads magic, count, records and a trailing sha256 of all
-// that precedes it, so a torn or scribbled file is refused whole.
-func decodeStatIndex(data []byte) (map[fileID]statEntry, error) {
-	const head = len(statMagic) + 8
-	if len(data) < head+sha256.Size || !bytes.Equal(data[:len(statMagic)], statMagic[:]) {
-		return nil, errors.New("not a stat index")
-	}
-	n := binary.LittleEndian.Uint64(data[len(statMagic):head])
-	if n > maxStatEntries*2 || uint64(len(data)) != uint64(head)+n*statRecord+sha256.Size {
-		return nil, errors.New("truncated or oversized")
-	}
-	body := data[:len(data)-sha256.Size]
-	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], data[len(body):]) {
-		return nil, errors.New("checksum mismatch")
-	}
-	m := make(map[fileID]statEntry, n)
-	le := binary.LittleEndian
-	for r := body[head:]; len(r) >= statRecord; r = r[statRecord:] {
-		var e statEntry
-		id := fileID{le.Uint64(r), le.Uint64(r[8:])}
-		e.size, e.mtime, e.ctime = int64(le.Uint64(r[16:])), int64(le.Uint64(r[24:])), int64(le.Uint64(r[32:]))
-		copy(e.sum[:], r[40:statRecord])
-		m[id] = e
-	}
-	return m, nil
-}
-
-func encodeStatIndex(m map[fileID]statEntry) []byte {
-	le := binary.LittleEndian
-	buf := make([]byte, 0, len(statMagic)+8+len(m)*statRecord+sha256.Size)
-	buf = append(buf, statMagic[:]...)
-	buf = le.AppendUint64(buf, uint64(len(m)))
-	for id, e := range m {
-		buf = le.AppendUint64(buf, id.dev)
-		buf = le.AppendUint64(buf, id.ino)
-		buf = le.AppendUint64(buf, uint64(e.size))
-		buf = le.AppendUint64(buf, uint64(e.mtime))
-		buf = le.AppendUint64(buf, uint64(e.ctime))
-		buf = append(buf, e.sum[:]...)
-	}
-	sum := sha256.Sum256(buf)
-	return append(buf, sum[:]...)
+func (x *StatIndex) setKnown(recs []statRec, stamp fileStamp) {
+	x.known, x.stamp = recs, stamp
+	x.used = make([]uint64, (len(recs)+63)/64)
 }
 
 func entryOf(st *unix.Stat_t) (fileID, statEntry) {
@@ -139,16 +78,15 @@ func (x *StatIndex) lookup(st *unix.Stat_t) ([sha256.Size]byte, bool) {
 	id, want := entryOf(st)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	e, ok := x.fresh[id]
-	if !ok {
-		if e, ok = x.known[id]; ok && sameStat(e, want) {
-			x.fresh[id] = e // kept even when the index is trimmed
-		}
+	if e, ok := x.fresh.get(id); ok {
+		return e.sum, sameStat(e, want)
 	}
-	if !ok || !sameStat(e, want) {
+	i, ok := findRec(x.known, id)
+	if !ok || !sameStat(x.known[i].statEntry, want) {
 		return [sha256.Size]byte{}, false
 	}
-	return e.sum, true
+	x.used[i/64] |= 1 << (i % 64) // kept even when the index is trimmed
+	return x.known[i].sum, true
 }
 
 func sameStat(a, b statEntry) bool {
@@ -169,7 +107,7 @@ func (x *StatIndex) record(st *unix.Stat_t, sum [sha256.Size]byte, readAt time.T
 	}
 	id, e := entryOf(st)
 	e.sum = sum
-	x.fresh[id] = e
+	x.fresh.put(id, e)
 	x.dirty = true
 }
 
@@ -215,34 +153,36 @@ func (x *StatIndex) saveLocked() error {
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
 		return err
 	}
-	merged := readStatIndex(x.path)
-	if len(merged)+len(x.fresh) > maxStatEntries {
-		merged = map[fileID]statEntry{}
+	merged := x.known
+	var st unix.Stat_t
+	if err := unix.Stat(x.path, &st); err != nil || stampOf(&st) != x.stamp {
+		// Another build saved since this one loaded: merge into its file.
+		merged, _ = readStatIndex(x.path)
 	}
-	for id, e := range x.fresh {
-		merged[id] = e
+	if len(merged)+x.fresh.len() > maxStatEntries {
+		merged = x.usedKnown()
 	}
-	x.known = merged
-	return writeRename(x.path, encodeStatIndex(merged))
-}
-
-// writeRename replaces path with data so a reader sees the old or the new
-// content whole. There is no fsync: a file torn by a crash fails the
-// checksum and reads as empty, which costs one rehash, not a wrong digest.
-func writeRename(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-")
-	if err != nil {
+	merged = mergeInto(merged, x.fresh.all())
+	if err := writeRename(x.path, func(w io.Writer) error { return encodeStatIndex(w, merged) }); err != nil {
 		return err
 	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	// Entries used before now are not told apart any more: only a second
+	// Save of this process past the bound would keep fewer than it could.
+	if err := unix.Stat(x.path, &st); err == nil {
+		x.setKnown(merged, stampOf(&st))
+	} else {
+		x.setKnown(merged, fileStamp{})
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+	return nil
+}
+
+// usedKnown returns the loaded entries this process used.
+func (x *StatIndex) usedKnown() []statRec {
+	var keep []statRec
+	for i, r := range x.known {
+		if i/64 < len(x.used) && x.used[i/64]&(1<<(i%64)) != 0 {
+			keep = append(keep, r)
+		}
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return keep
 }

@@ -2,6 +2,7 @@ package unpack
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -155,5 +156,26 @@ func TestStatIndexForgetsFilesChangedJustBeforeTheRead(t *testing.T) {
 	}
 	if _, ok := x.lookup(&aged); !ok {
 		t.Errorf("a file changed %v before it was read was not remembered", 2*racyWindow)
+	}
+}
+
+// An index saved before records were sorted (in map order) still reads:
+// it is sorted on load, and every entry is found.
+func TestStatIndexReadsUnsortedFile(t *testing.T) {
+	var recs []statRec
+	for i := uint64(50); i > 0; i-- {
+		recs = append(recs, statRec{id: fileID{dev: i % 3, ino: i}, statEntry: statEntry{size: int64(i)}})
+	}
+	p := filepath.Join(t.TempDir(), "statindex")
+	must(t, writeRename(p, func(w io.Writer) error { return encodeStatIndex(w, recs) }))
+	x := OpenStatIndex(p)
+	for _, r := range recs {
+		st := unix.Stat_t{Dev: r.id.dev, Ino: r.id.ino, Size: r.size}
+		if _, ok := x.lookup(&st); !ok {
+			t.Fatalf("entry %v not found", r.id)
+		}
+	}
+	if _, ok := x.lookup(&unix.Stat_t{Dev: 1, Ino: 51, Size: 51}); ok {
+		t.Error("an entry that was never recorded was found")
 	}
 }

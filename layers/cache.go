@@ -33,6 +33,14 @@ type CacheOption func(*cacheConfig)
 
 type cacheConfig struct{ unsealed, takeOver bool }
 
+func cacheConfigOf(opts []CacheOption) cacheConfig {
+	var cfg cacheConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
+
 // TakeOver makes the layer the entry even when the key has one already, as
 // a --no-cache build must: it ran the step again to use its own result.
 func TakeOver() CacheOption { return func(c *cacheConfig) { c.takeOver = true } }
@@ -54,10 +62,7 @@ func NotForCommit() CacheOption { return func(c *cacheConfig) { c.unsealed = tru
 // and is returned, and the caller drops the emptied working layer as it
 // drops a racer's duplicate.
 func (s *Store) RecordCache(layerID, key string, opts ...CacheOption) (string, error) {
-	var cfg cacheConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := cacheConfigOf(opts)
 	name := []string{cachePrefix + key}
 	sealNames := name
 	if old, ok := s.CachedLayer(key); ok && old != layerID {
@@ -77,7 +82,7 @@ func (s *Store) RecordCache(layerID, key string, opts ...CacheOption) (string, e
 		named = named && sealNames != nil
 	}
 	if errors.Is(err, errCannotSeal) {
-		sealed, err = layerID, nil
+		sealed, err = layerID, s.stableRecord(layerID)
 	}
 	if err != nil {
 		return "", err
@@ -88,6 +93,20 @@ func (s *Store) RecordCache(layerID, key string, opts ...CacheOption) (string, e
 		}
 	}
 	return sealed, nil
+}
+
+// stableRecord checks that a working layer about to stay as a cache entry
+// was made with a stable record (NewLayer given the same options): a
+// volatile record may be lost in a crash while later layers stand on it.
+func (s *Store) stableRecord(layerID string) error {
+	l, err := s.store.Layer(layerID)
+	if err != nil {
+		return fmt.Errorf("reading layer %s: %w", shortID(layerID), err)
+	}
+	if isVolatile(l) {
+		return fmt.Errorf("record cache entry for layer %s: %w", shortID(layerID), errVolatileEntry)
+	}
+	return nil
 }
 
 // PruneCache deletes cache layers that no image and no other layer uses,

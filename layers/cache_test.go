@@ -2,8 +2,10 @@ package layers
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -52,7 +54,7 @@ func TestRecordCacheNotForCommitNamesWithoutSealing(t *testing.T) {
 	st := testStore(t)
 	id := writeLayer(t, st, "", func(root string) {
 		must(t, os.WriteFile(filepath.Join(root, "f"), []byte("x"), 0o644))
-	})
+	}, NotForCommit())
 	entry, err := st.RecordCache(id, "k", NotForCommit())
 	must(t, err)
 	if entry != id {
@@ -94,5 +96,28 @@ func TestRecordCacheTakeOverRetiresTheOldEntry(t *testing.T) {
 	must(t, err)
 	if !isCacheLayer(l.Names) {
 		t.Errorf("the replaced entry has names %v: PruneCache would never remove it", l.Names)
+	}
+}
+
+// A step's working layer is recorded in storage's volatile list unless it
+// will stay as the cache entry, and RecordCache will not make a volatile
+// one an entry.
+func TestWorkingLayerRecordsAreVolatileUnlessKept(t *testing.T) {
+	st := testStore(t)
+	sealed, err := st.NewLayer("")
+	must(t, err)
+	kept, err := st.NewLayer("", NotForCommit())
+	must(t, err)
+	root := st.Storage().GraphRoot()
+	volatile, _ := os.ReadFile(filepath.Join(root, "overlay-layers", "volatile-layers.json"))
+	stable, _ := os.ReadFile(filepath.Join(root, "overlay-layers", "layers.json"))
+	if !strings.Contains(string(volatile), sealed) || strings.Contains(string(stable), sealed) {
+		t.Errorf("a working layer to be sealed is not in the volatile list only")
+	}
+	if strings.Contains(string(volatile), kept) || !strings.Contains(string(stable), kept) {
+		t.Errorf("a working layer to stay as a cache entry is not in the stable list only")
+	}
+	if _, err := st.RecordCache(sealed, "k", NotForCommit()); !errors.Is(err, errVolatileEntry) {
+		t.Errorf("RecordCache of a volatile layer as an entry = %v, want %v", err, errVolatileEntry)
 	}
 }

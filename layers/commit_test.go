@@ -41,9 +41,9 @@ func buildChain(t *testing.T, st *Store, base string, record bool) string {
 // writeRecordedLayer is writeLayer followed by RecordCache, which seals
 // the layer where the driver can; it returns the cache entry, the layer a
 // build stacks its next step on.
-func writeRecordedLayer(t *testing.T, st *Store, parent string, write func(root string)) string {
+func writeRecordedLayer(t *testing.T, st *Store, parent string, write func(root string), opts ...CacheOption) string {
 	t.Helper()
-	id := writeLayer(t, st, parent, write)
+	id := writeLayer(t, st, parent, write, opts...)
 	return record(t, st, id, "key-"+id)
 }
 
@@ -59,9 +59,9 @@ func record(t *testing.T, st *Store, id, key string) string {
 	return entry
 }
 
-func writeLayer(t *testing.T, st *Store, parent string, write func(root string)) string {
+func writeLayer(t *testing.T, st *Store, parent string, write func(root string), opts ...CacheOption) string {
 	t.Helper()
-	id, err := st.NewLayer(parent)
+	id, err := st.NewLayer(parent, opts...)
 	must(t, err)
 	root, err := st.Mount(id)
 	must(t, err)

@@ -241,7 +241,10 @@ func journaledLayers(st storage.Store, entry string) []string {
 
 func reapLayer(st storage.Store, id string) error {
 	l, err := st.Layer(id)
-	if errors.Is(err, storage.ErrLayerUnknown) || (err == nil && len(l.Names) > 0) {
+	if errors.Is(err, storage.ErrLayerUnknown) {
+		return removeOrphan(st, id)
+	}
+	if err == nil && len(l.Names) > 0 {
 		return nil
 	}
 	if err != nil {
@@ -259,6 +262,22 @@ func reapLayer(st storage.Store, id string) error {
 		return nil
 	}
 	return err
+}
+
+// removeOrphan deletes the files of a journalled working layer the store
+// has no record of: a volatile record (NewLayer) is written without an
+// fsync, so a machine that crashed may have lost it and left the layer's
+// directory behind. The ID is a random one this journal gave out, so no
+// other layer can own it.
+func removeOrphan(st storage.Store, id string) error {
+	driver, err := st.GraphDriver()
+	if err != nil {
+		return err
+	}
+	if err := driver.Remove(id); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func readJournal(path string) ([]string, error) {

@@ -29,6 +29,8 @@ type Store struct {
 	// fuse: storage mounts overlay layers through fuse-overlayfs because
 	// native overlay fails for this store.
 	fuse bool
+	// stack mounts the working layers this process makes (mount_stack.go).
+	stack *stackMounter
 }
 
 // Open applies containers-storage defaults (storage.conf, rootless paths)
@@ -86,6 +88,7 @@ func Open(o Options) (*Store, error) {
 		return nil, fmt.Errorf("opening storage at %s with the %s driver: %w", opts.GraphRoot, opts.GraphDriverName, err)
 	}
 	s := &Store{store: st, scratch: newScratch(st.GraphRoot()), fallback: fallback, fuse: mode == overlayFuse && opts.GraphDriverName == "overlay"}
+	s.stack = newStackMounter(st, opts.GraphDriverOptions, s.fuse)
 	s.scratch.reapAbandoned(st)
 	return s, nil
 }
@@ -123,6 +126,7 @@ func (s *Store) Storage() storage.Store { return s.store }
 
 // Shutdown unmounts what this process mounted and releases the store.
 func (s *Store) Shutdown() {
+	s.stack.unmountAll()
 	s.scratch.close(s.store)
 	if _, err := s.store.Shutdown(false); err != nil {
 		logrus.Debugf("shutting down storage: %v", err)

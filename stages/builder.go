@@ -173,6 +173,23 @@ func (b *builder) keep(id string) {
 	}
 }
 
+// settle ends a working layer's part once RecordCache made entry of it.
+// The layer that is the entry is kept; one sealed into another layer (or
+// beaten to the key by a concurrent build) is deleted now rather than at
+// the build's end, so the store's list of layers stays as short as the
+// build's stack. A failed delete is left to cleanup.
+func (b *builder) settle(working, entry string) {
+	if entry == working {
+		b.keep(working)
+		return
+	}
+	if err := b.store.DeleteLayer(working); err != nil {
+		logrus.Debugf("delete working layer %s: %v", working, err)
+		return
+	}
+	b.keep(working)
+}
+
 // cleanup deletes the build's working layers, children before parents, and
 // its scratch directory. The committed image has its own copies, so nothing
 // a later command needs is lost; an interrupted build leaves nothing behind.

@@ -93,7 +93,8 @@ func (st *stageState) linkOwner(chown string) (*unpack.Owner, error) {
 // linkLayer copies into a fresh layer on an empty root and records it under
 // key; ok is false when nothing was copied.
 func (st *stageState) linkLayer(key string, owner *unpack.Owner, fill func(string, *unpack.Owner) (bool, error)) (string, bool, error) {
-	id, err := st.b.store.NewLayer("")
+	opts := st.cacheOptions(true)
+	id, err := st.b.store.NewLayer("", opts...)
 	if err != nil {
 		return "", false, err
 	}
@@ -113,13 +114,11 @@ func (st *stageState) linkLayer(key string, owner *unpack.Owner, fill func(strin
 		return "", false, err
 	}
 	// Sealed even for a stage only read from: stacking reads its digest.
-	entry, err := st.b.store.RecordCache(id, key, st.cacheOptions(true)...)
+	entry, err := st.b.store.RecordCache(id, key, opts...)
 	if err != nil {
 		return "", false, err
 	}
-	if entry == id {
-		st.b.keep(id)
-	}
+	st.b.settle(id, entry)
 	return entry, true, nil
 }
 

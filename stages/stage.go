@@ -244,7 +244,8 @@ func (st *stageState) runStep(parent, key string, keyParts []string, fn func(roo
 	}
 	inputs := st.missInputs(keyParts)
 	st.explainMiss(parent, inputs)
-	id, err := st.b.store.NewLayer(st.top)
+	opts := st.cacheOptions(false)
+	id, err := st.b.store.NewLayer(st.top, opts...)
 	if err != nil {
 		return out, err
 	}
@@ -263,16 +264,14 @@ func (st *stageState) runStep(parent, key string, keyParts []string, fn func(roo
 	if err != nil || !changed {
 		return out, err
 	}
-	entry, err := st.b.store.RecordCache(id, key, st.cacheOptions(false)...)
+	entry, err := st.b.store.RecordCache(id, key, opts...)
 	if err != nil {
 		return out, err
 	}
 	if err := st.b.store.RecordInputs(parent, key, inputs); err != nil {
 		logrus.Debugf("%v", err) // only --explain-cache would miss it
 	}
-	if entry == id {
-		st.b.keep(id)
-	}
+	st.b.settle(id, entry)
 	out.layer, out.changed = entry, true
 	return out, nil
 }

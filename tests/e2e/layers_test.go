@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"archive/tar"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -63,6 +64,19 @@ RUN touch /tmp/by-app
 			wantMode(t, b.files, "/tmp", 0o1777)
 		},
 	}, {
+		// Past a page of lower directories, storage's overlay driver would
+		// start the binary again to mount; stagebox mounts the stack itself.
+		name:       "a stack deeper than a page of mount options keeps whiteouts and opaque directories",
+		dockerfile: deepStackDockerfile(60),
+		check: func(t *testing.T, b built) {
+			top := b.img.Layers[len(b.img.Layers)-1]
+			wantWhiteout(t, top, "bin/.wh.wc")
+			wantAbsent(t, b.files, "/opaque/s1")
+			wantPresent(t, b.files, "/opaque/new")
+			wantPresent(t, b.files, "/s1")
+			wantPresent(t, b.files, "/s60")
+		},
+	}, {
 		name:       "layers are gzip tar",
 		dockerfile: "FROM busybox\nRUN echo x > /x\n",
 		check: func(t *testing.T, b built) {
@@ -73,6 +87,18 @@ RUN touch /tmp/by-app
 			}
 		},
 	}}, nil)
+}
+
+// deepStackDockerfile writes n one-file RUN steps, then removes a base
+// file and remakes a directory the first steps filled.
+func deepStackDockerfile(n int) string {
+	var b strings.Builder
+	b.WriteString("FROM busybox\nRUN mkdir /opaque\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "RUN echo %d > /s%d && cp /s%d /opaque/\n", i, i, i)
+	}
+	b.WriteString("RUN rm /bin/wc && rm -rf /opaque && mkdir /opaque && touch /opaque/new\n")
+	return b.String()
 }
 
 func wantWhiteout(t *testing.T, l ocidir.Layer, name string) {

@@ -47,6 +47,7 @@ type builder struct {
 
 	mu      sync.Mutex
 	created []string // working layers, deleted (newest first) when the build ends
+	retired []string // working layers sealed into others, deleted during the next step (retire.go)
 	events  Progress // nil under --quiet
 
 	digests statDigests // linear at scale (issue 11): file digests by stat
@@ -160,34 +161,16 @@ func (b *builder) track(id string) {
 	b.mu.Unlock()
 }
 
-// keep takes a sealed, cache-recorded layer off the cleanup list: later
-// builds reuse it, and `stagebox prune` removes it once unused.
-func (b *builder) keep(id string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// untrackLocked takes a layer off the cleanup list: a cache entry, which
+// later builds reuse and `stagebox prune` removes once unused, or one
+// already deleted. The caller holds b.mu.
+func (b *builder) untrackLocked(id string) {
 	for i, c := range b.created {
 		if c == id {
 			b.created = append(b.created[:i], b.created[i+1:]...)
 			return
 		}
 	}
-}
-
-// settle ends a working layer's part once RecordCache made entry of it.
-// The layer that is the entry is kept; one sealed into another layer (or
-// beaten to the key by a concurrent build) is deleted now rather than at
-// the build's end, so the store's list of layers stays as short as the
-// build's stack. A failed delete is left to cleanup.
-func (b *builder) settle(working, entry string) {
-	if entry == working {
-		b.keep(working)
-		return
-	}
-	if err := b.store.DeleteLayer(working); err != nil {
-		logrus.Debugf("delete working layer %s: %v", working, err)
-		return
-	}
-	b.keep(working)
 }
 
 // cleanup deletes the build's working layers, children before parents, and

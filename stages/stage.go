@@ -254,7 +254,7 @@ func (st *stageState) runStep(parent, key string, keyParts []string, fn func(roo
 	if err != nil {
 		return out, err
 	}
-	changed, err := fn(root)
+	changed, err := st.b.whileRetiring(func() (bool, error) { return fn(root) })
 	if uerr := st.b.store.Unmount(id); err == nil && uerr != nil {
 		err = uerr
 	}

@@ -137,24 +137,43 @@ func (s *store) interrupt(t *testing.T, dir string, begun func(string) bool, sig
 	return r
 }
 
-// groupMembers lists the live processes of process group pgid.
+// groupMembers lists the live processes of process group pgid. A killed
+// process whose main thread is a zombie is still alive while another of
+// its threads finishes a system call (an fsync, an overlay's sync on
+// unmount): its files, the build's lock among them, close only then.
 func groupMembers(pgid int) []string {
 	var pids []string
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
-		i := strings.LastIndexByte(string(data), ')')
-		f := strings.Fields(string(data)[i+1:])
-		if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+		f := procStat(filepath.Join("/proc", e.Name(), "stat"))
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && (f[0] != "Z" || liveThread(e.Name())) {
 			cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
 			pids = append(pids, e.Name()+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 	}
 	return pids
+}
+
+// procStat is a /proc stat file's fields after the command name: state,
+// ppid, pgrp, ... (the name may hold spaces, so the split is after ')').
+func procStat(path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	return strings.Fields(string(data)[i+1:])
+}
+
+// liveThread reports whether a thread of process pid is not a zombie.
+func liveThread(pid string) bool {
+	tasks, _ := os.ReadDir(filepath.Join("/proc", pid, "task"))
+	for _, t := range tasks {
+		if f := procStat(filepath.Join("/proc", pid, "task", t.Name(), "stat")); len(f) > 0 && f[0] != "Z" {
+			return true
+		}
+	}
+	return false
 }
 
 // stageboxPid is the stagebox process itself: runuser's child when the

@@ -39,6 +39,20 @@ type intNames struct {
 
 func (f intNames) Names() []string { return f.names }
 
+type int64Names struct {
+	*cli.Int64Flag
+	names []string
+}
+
+func (f int64Names) Names() []string { return f.names }
+
+type uint64Names struct {
+	*cli.Uint64Flag
+	names []string
+}
+
+func (f uint64Names) Names() []string { return f.names }
+
 type durationNames struct {
 	*cli.DurationFlag
 	names []string
@@ -80,6 +94,10 @@ func memoFlags(flags []cli.Flag) []cli.Flag {
 			out[i] = sliceNames{t, t.Names()}
 		case *cli.IntFlag:
 			out[i] = intNames{t, t.Names()}
+		case *cli.Int64Flag:
+			out[i] = int64Names{t, t.Names()}
+		case *cli.Uint64Flag:
+			out[i] = uint64Names{t, t.Names()}
 		case *cli.DurationFlag:
 			out[i] = durationNames{t, t.Names()}
 		case *cli.GenericFlag:

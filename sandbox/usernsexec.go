@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +55,9 @@ type usernsChild struct {
 // namespaces as c says and exits with the child's status. It returns only
 // an error, before the child ran any of stagebox.
 func reexecInUserNamespace(c usernsChild) error {
+	// From here this process only waits: a garbage collection (its first
+	// comes due about now) would take a processor from the child.
+	debug.SetGCPercent(-1)
 	pidR, pidW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("entering a user namespace: %w", err)

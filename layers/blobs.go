@@ -11,9 +11,14 @@ import (
 
 // layerChain returns the layers from the base up to top ("" = none).
 func layerChain(st storage.Store, top string) ([]*storage.Layer, error) {
+	return chainOf(st.Layer, top)
+}
+
+// chainOf is layerChain with each layer read by get.
+func chainOf(get func(id string) (*storage.Layer, error), top string) ([]*storage.Layer, error) {
 	var chain []*storage.Layer
 	for id := top; id != ""; {
-		l, err := st.Layer(id)
+		l, err := get(id)
 		if err != nil {
 			return nil, fmt.Errorf("reading layer %s: %w", shortID(id), err)
 		}

@@ -32,7 +32,11 @@ func (s *Store) Commit(ctx context.Context, topLayer string, cfg ImageSpec, name
 	if err != nil {
 		return "", err
 	}
-	chain, err := layerChain(s.store, topLayer)
+	get := s.store.Layer
+	if cc.index != nil {
+		get = cc.index.layer
+	}
+	chain, err := chainOf(get, topLayer)
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)
 	}
@@ -110,7 +114,11 @@ func (s *Store) assemble(chain []*storage.Layer, remote []*RemoteEntry, cfg Imag
 		descs = append(descs, cc.remoteDescriptor(e.Layer))
 	}
 	if cc.reuseDates {
-		cfg = s.adoptDates(cfg)
+		x := cc.index
+		if len(remote) > 0 {
+			x = nil // the top diff IDs are the registry's, on no local layer
+		}
+		cfg = s.adoptDates(cfg, x)
 	}
 	fillDefaults(&cfg)
 	img.created = *cfg.Created

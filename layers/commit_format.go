@@ -19,7 +19,8 @@ type CommitOption func(*commitConfig)
 type commitConfig struct {
 	docker      bool
 	annotations map[string]string
-	reuseDates  bool // ReuseDates
+	reuseDates  bool        // ReuseDates
+	index       *LayerIndex // FromIndex
 }
 
 // WithFormat commits a Docker v2 schema 2 image for "docker" and an OCI one

@@ -58,11 +58,15 @@ func (s *Store) Images() ([]Image, error) {
 // "localhost/NAME:latest", or under the registry names a pull would give it.
 func (s *Store) lookup(nameOrID string) (*storage.Image, error) {
 	// "sha256:ID" is how digests print; accept it for an ID too.
-	candidates := unpack.LocalNames(nil, nameOrID)
+	candidates := unpack.LocalNameSeq(nil, nameOrID)
 	if id, ok := strings.CutPrefix(nameOrID, "sha256:"); ok {
-		candidates = append([]string{id}, candidates...)
+		candidates = func(yield func(string) bool) {
+			if yield(id) {
+				unpack.LocalNameSeq(nil, nameOrID)(yield)
+			}
+		}
 	}
-	for _, n := range candidates {
+	for n := range candidates {
 		img, err := s.store.Image(n)
 		if err == nil {
 			return img, nil

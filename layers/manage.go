@@ -143,7 +143,7 @@ func (s *Store) Remove(nameOrID string, force bool) (string, error) {
 
 // matchedName finds which of names the user's nameOrID stands for.
 func matchedName(names []string, nameOrID string) (string, bool) {
-	for _, candidate := range unpack.LocalNames(nil, nameOrID) {
+	for candidate := range unpack.LocalNameSeq(nil, nameOrID) {
 		for _, n := range names {
 			if n == candidate {
 				return n, true

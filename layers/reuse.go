@@ -16,7 +16,9 @@ func ReuseDates() CommitOption { return func(c *commitConfig) { c.reuseDates = t
 
 // adoptDates returns cfg (its RootFS filled in) dated as the newest image
 // whose config equals cfg but for its dates, or cfg unchanged when none does.
-func (s *Store) adoptDates(cfg ImageSpec) ImageSpec {
+// With an index (a cache-only build) it reads the config only of images
+// whose top layer has cfg's last diff ID: no other config can equal cfg.
+func (s *Store) adoptDates(cfg ImageSpec, x *LayerIndex) ImageSpec {
 	want, err := undated(cfg)
 	if err != nil {
 		return cfg
@@ -28,6 +30,9 @@ func (s *Store) adoptDates(cfg ImageSpec) ImageSpec {
 	}
 	var found *ImageSpec
 	for i := range imgs {
+		if !x.mayHold(imgs[i].TopLayer, cfg.RootFS.DiffIDs) {
+			continue
+		}
 		stored, _, err := s.config(&imgs[i])
 		if err != nil || len(stored.History) != len(cfg.History) {
 			continue

@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"os/user"
 	"strconv"
-	"syscall"
 
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage/pkg/unshare"
@@ -60,28 +58,12 @@ func identity(m []specs.LinuxIDMapping) []specs.LinuxIDMapping {
 // with the given maps, written by this process itself (no newuidmap). It
 // does not return: it exits with the child's status.
 func reexecInUserNS(uids, gids []specs.LinuxIDMapping, setgroups bool, env ...string) error {
-	cmd := unshare.Command(append([]string{os.Args[0] + "-in-a-user-namespace"}, os.Args[1:]...)...)
-	cmd.Env = markParent(append(append(os.Environ(), unshare.UsernsEnvName+"=1"), env...))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.UnshareFlags = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS
-	cmd.UidMappings, cmd.GidMappings = uids, gids
-	cmd.GidMappingsEnableSetgroups = setgroups
-	if cmd.Cmd.SysProcAttr == nil {
-		cmd.Cmd.SysProcAttr = &syscall.SysProcAttr{}
-	}
-	cmd.Cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
-	cmd.Hook = func(int) error {
-		go func() {
-			for s := range sigs {
-				_ = cmd.Cmd.Process.Signal(s)
-			}
-		}()
-		return nil
-	}
-	unshare.ExecRunnable(cmd, nil)
-	return nil
+	return reexecInUserNamespace(usernsChild{
+		uids:      idMap{file: "uid_map", ranges: uids},
+		gids:      idMap{file: "gid_map", ranges: gids},
+		setgroups: setgroups,
+		env:       env,
+	})
 }
 
 // enterChild prepares the re-executed child: it must die with its parent;

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/sirupsen/logrus"
 	"go.podman.io/storage/pkg/unshare"
 )
 
@@ -53,16 +52,19 @@ func EnterUserNamespace() error {
 	if p, ok := mapToolProblem(probs); ok {
 		return reexecSingleID(p)
 	}
-	if len(probs) > 0 {
-		// The library logs its own multi-line complaint about missing
-		// ranges; the child prints our one line instead (enterChild).
-		prev := logrus.GetLevel()
-		logrus.SetLevel(logrus.ErrorLevel)
-		defer logrus.SetLevel(prev)
+	uid, err := strconv.Atoi(me.Uid)
+	if err != nil {
+		return fmt.Errorf("looking up the current user: uid %q: %w", me.Uid, err)
 	}
-	os.Setenv(parentPidEnv, strconv.Itoa(os.Getpid())) // the child inherits our environment
-	unshare.MaybeReexecUsingUserNamespace(false)
-	return nil
+	gid, err := strconv.Atoi(me.Gid)
+	if err != nil {
+		return fmt.Errorf("looking up the current user: gid %q: %w", me.Gid, err)
+	}
+	// No ranges (a problem the child states in one line, enterChild) maps
+	// the user alone, still through the tools.
+	subUIDs, subGIDs, _ := unshare.GetSubIDMappings(me.Username, me.Username)
+	uids, gids := subIDMaps(uid, gid, subUIDs, subGIDs)
+	return reexecInUserNamespace(usernsChild{uids: uids, gids: gids, setgroups: true})
 }
 
 // inOwnNamespace reports whether this process is already the child of
@@ -91,6 +93,12 @@ func reexecInMountNamespace() error {
 		signal.Stop(sigs)
 		return fmt.Errorf("re-running stagebox in a private mount namespace: %w", err)
 	}
+	return relayAndExit(cmd, sigs)
+}
+
+// relayAndExit passes the signals that arrive on sigs to the started
+// child, waits for it and exits with its status. It never returns.
+func relayAndExit(cmd *exec.Cmd, sigs <-chan os.Signal) error {
 	go func() {
 		for s := range sigs {
 			_ = cmd.Process.Signal(s)

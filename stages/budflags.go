@@ -36,6 +36,9 @@ func (b *builder) commitOptions() []layers.CommitOption {
 		// Dates are not fixed: a rebuild that changes nothing else keeps the ID.
 		opts = append(opts, layers.ReuseDates())
 	}
+	if b.layerIndex != nil {
+		opts = append(opts, layers.FromIndex(b.layerIndex))
+	}
 	return opts
 }
 

@@ -51,6 +51,10 @@ type builder struct {
 	events  Progress // nil under --quiet
 
 	digests statDigests // linear at scale (issue 11): file digests by stat
+
+	// layerIndex is every layer read once, for a cache-only build
+	// (cachedonly.go); nil: ask the store.
+	layerIndex *layers.LayerIndex
 }
 
 // stageResult is what a finished stage hands to the stages that read it.
@@ -102,6 +106,7 @@ func newBuilder(ctx context.Context, st *layers.Store, o Options, plan *Plan, do
 	if err := b.openCaches(); err != nil {
 		return nil, err
 	}
+	b.indexLayers()
 	// Always a platform: a local image of another one is not a base.
 	target := o.targetPlatform()
 	b.args.target = target

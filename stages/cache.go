@@ -34,7 +34,7 @@ func (st *stageState) cached(key string) bool {
 	if st.b.opts.NoCache {
 		return false
 	}
-	if id, ok := st.b.store.CachedLayerSince(key, st.b.cacheSince()); ok {
+	if id, ok := st.b.cachedLayer(key); ok {
 		st.hit("--> Using cache %.12s", id)
 		// A local entry stands on the whole chain below it.
 		st.top, st.key, st.pending, st.base = id, key, nil, nil

@@ -96,6 +96,30 @@ func (st *stageState) notCached() error {
 	return nil
 }
 
+// indexLayers reads every layer once for a cache-only build, which writes
+// no layer: its cache lookups and the chain it commits come from there
+// (layers.LayerIndex). A build that may run steps asks the store each time.
+func (b *builder) indexLayers() {
+	if !b.opts.CachedOnly {
+		return
+	}
+	x, err := b.store.IndexLayers()
+	if err != nil {
+		logrus.Debugf("cache-only build: %v; asking the store for each layer", err)
+		return
+	}
+	b.layerIndex = x
+}
+
+// cachedLayer is the local cache entry for key, if one recorded late
+// enough for --cache-ttl.
+func (b *builder) cachedLayer(key string) (string, bool) {
+	if b.layerIndex != nil {
+		return b.layerIndex.CachedLayerSince(key, b.cacheSince())
+	}
+	return b.store.CachedLayerSince(key, b.cacheSince())
+}
+
 // recorder keeps a build's events to replay them once the build is known
 // to be fully cached.
 type recorder struct {

@@ -52,7 +52,7 @@ func (st *stageState) linkRun(linkKey, stackKey string, owner *unpack.Owner, fil
 	}
 	layer, ok, err := "", false, error(nil)
 	if !st.b.opts.NoCache {
-		layer, ok = st.b.store.CachedLayerSince(linkKey, st.b.cacheSince())
+		layer, ok = st.b.cachedLayer(linkKey)
 	}
 	if ok { // the step on another base: its layer, stacked again
 		st.hit("--> Using cache %.12s", layer)

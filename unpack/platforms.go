@@ -46,7 +46,7 @@ func (p *Puller) Platforms(ctx context.Context, name string) (platforms []ocispe
 // local storage) or read from its transport, without pulling anything.
 func (p *Puller) topManifest(ctx context.Context, name string) ([]byte, error) {
 	if !hasTransport(name) {
-		for _, n := range LocalNames(p.sys, name) {
+		for n := range LocalNameSeq(p.sys, name) {
 			if img, err := p.Store.Image(n); err == nil {
 				return p.Store.ImageBigData(img.ID, storage.ImageDigestBigDataKey)
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
+	"slices"
 	"strings"
 	"sync"
 
@@ -74,18 +76,18 @@ func (p *Puller) policyFlag() string {
 // candidates are the names a registry image name may have in storage, and
 // (a func, to read registries.conf only when needed) in registries:
 // "docker://" names skip short-name resolution.
-func (p *Puller) candidates(name string) ([]string, func() ([]reference.Named, error), error) {
+func (p *Puller) candidates(name string) (iter.Seq[string], func() ([]reference.Named, error), error) {
 	if strings.HasPrefix(name, "docker://") {
 		named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://"))
 		if err != nil {
 			return nil, nil, fmt.Errorf("parsing image name %q: %w", name, err)
 		}
 		named = reference.TagNameOnly(named)
-		return []string{named.String()}, func() ([]reference.Named, error) {
+		return slices.Values([]string{named.String()}), func() ([]reference.Named, error) {
 			return []reference.Named{named}, nil
 		}, nil
 	}
-	return LocalNames(p.sys, name), func() ([]reference.Named, error) {
+	return LocalNameSeq(p.sys, name), func() ([]reference.Named, error) {
 		return p.registryNames(name)
 	}, nil
 }
@@ -106,7 +108,7 @@ func (p *Puller) registryNames(name string) ([]reference.Named, error) {
 // pullNamed looks for any of local in storage (unless policy is always),
 // then pulls from the registries remote lists, reading registries.conf
 // only when a pull is needed.
-func (p *Puller) pullNamed(ctx context.Context, name string, local []string, remote func() ([]reference.Named, error), policy PullPolicy) (string, error) {
+func (p *Puller) pullNamed(ctx context.Context, name string, local iter.Seq[string], remote func() ([]reference.Named, error), policy PullPolicy) (string, error) {
 	if id, ok := p.localImage(local, policy); ok {
 		return id, nil
 	}
@@ -131,8 +133,8 @@ func (p *Puller) pullNamed(ctx context.Context, name string, local []string, rem
 
 // localImage finds the first of names in storage. An image named by its ID
 // (or an ID prefix) is local whatever the policy: there is nothing to pull.
-func (p *Puller) localImage(names []string, policy PullPolicy) (string, bool) {
-	for _, n := range names {
+func (p *Puller) localImage(names iter.Seq[string], policy PullPolicy) (string, bool) {
+	for n := range names {
 		img, err := p.Store.Image(n)
 		if err != nil {
 			continue

@@ -3,6 +3,7 @@ package unpack
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.podman.io/image/v5/docker/archive"
@@ -27,7 +28,7 @@ func (p *Puller) pullTransport(ctx context.Context, s string, policy PullPolicy)
 	}
 	if policy == PullNever {
 		if len(names) > 0 {
-			if id, ok := p.localImage(names[:1], policy); ok {
+			if id, ok := p.localImage(slices.Values(names[:1]), policy); ok {
 				return id, nil
 			}
 		}

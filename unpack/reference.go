@@ -3,6 +3,8 @@ package unpack
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"strings"
 
 	"go.podman.io/image/v5/docker"
@@ -76,31 +78,44 @@ func NormalizeName(name string) (string, error) {
 // (how buildah and stagebox name local builds), then the registry names a
 // pull would use (registries.conf alias, search registries, Docker Hub).
 func LocalNames(sys *types.SystemContext, name string) []string {
-	names := []string{name}
-	add := func(n string) {
-		for _, have := range names {
-			if have == n {
-				return
+	return slices.Collect(LocalNameSeq(sys, name))
+}
+
+// LocalNameSeq yields LocalNames in order, reading registries.conf only
+// when the caller goes on past the first two: parsing it (and its
+// short-name aliases) is about 2 ms, most of what finding a base image
+// that is tagged locally would otherwise cost a cached build.
+func LocalNameSeq(sys *types.SystemContext, name string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		var seen []string
+		add := func(n string) bool {
+			if slices.Contains(seen, n) {
+				return true
+			}
+			seen = append(seen, n)
+			return yield(n)
+		}
+		if !add(name) {
+			return
+		}
+		if !isShortName(name) {
+			if named, err := reference.ParseNormalizedNamed(name); err == nil {
+				add(reference.TagNameOnly(named).String())
+			}
+			return
+		}
+		if n, err := NormalizeName(name); err == nil && !add(n) {
+			return
+		}
+		if candidates, err := shortNameCandidates(sys, name); err == nil {
+			for _, c := range candidates {
+				if !add(c.String()) {
+					return
+				}
 			}
 		}
-		names = append(names, n)
-	}
-	if !isShortName(name) {
 		if named, err := reference.ParseNormalizedNamed(name); err == nil {
 			add(reference.TagNameOnly(named).String())
 		}
-		return names
 	}
-	if n, err := NormalizeName(name); err == nil {
-		add(n)
-	}
-	if candidates, err := shortNameCandidates(sys, name); err == nil {
-		for _, c := range candidates {
-			add(c.String())
-		}
-	}
-	if named, err := reference.ParseNormalizedNamed(name); err == nil {
-		add(reference.TagNameOnly(named).String())
-	}
-	return names
 }

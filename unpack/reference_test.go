@@ -86,6 +86,31 @@ func TestLocalNamesTriesLocalhostThenRegistries(t *testing.T) {
 	}
 }
 
+// TestLocalNameSeqStopsWhereTheCallerStops: LocalNameSeq yields what
+// LocalNames lists, and a caller that found the image under an early name
+// stops it there (it must not yield on after a break).
+func TestLocalNameSeqStopsWhereTheCallerStops(t *testing.T) {
+	sys := hermeticRegistries(t, `unqualified-search-registries = ["reg.example"]`)
+	for _, name := range []string{"busybox", "tool:2", "quay.io/a/b"} {
+		all := slices.Collect(LocalNameSeq(sys, name))
+		if want := LocalNames(sys, name); !slices.Equal(all, want) {
+			t.Errorf("LocalNameSeq(%s) = %v, want %v", name, all, want)
+		}
+		for stop := 1; stop <= len(all); stop++ {
+			var got []string
+			for n := range LocalNameSeq(sys, name) {
+				got = append(got, n)
+				if len(got) == stop {
+					break
+				}
+			}
+			if !slices.Equal(got, all[:stop]) {
+				t.Errorf("LocalNameSeq(%s) stopped after %d: %v, want %v", name, stop, got, all[:stop])
+			}
+		}
+	}
+}
+
 func TestShortNameCandidatesUseAliasesAndSearchRegistries(t *testing.T) {
 	sys := hermeticRegistries(t, `unqualified-search-registries = ["reg.example", "quay.io"]
 [aliases]

@@ -136,6 +136,7 @@ func newApp() *cli.App {
 	for _, c := range app.Commands {
 		c.OnUsageError = usageError
 	}
+	memoNames(app)
 	return app
 }
 

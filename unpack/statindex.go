@@ -211,6 +211,19 @@ func (x *StatIndex) saveLocked() error {
 	return nil
 }
 
+// Close lets go of the loaded index (its mapping) without saving; the
+// index remembers nothing after it. A process that builds twice (a
+// cache-only attempt, then the build) would otherwise hold it twice.
+func (x *StatIndex) Close() {
+	if x == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.setKnown(statView{}, fileStamp{})
+	x.fresh, x.dirty = freshSet{}, false
+}
+
 // usedAt says whether known's record i matched a file of this process.
 func (x *StatIndex) usedAt(i int) bool {
 	return i/64 < len(x.used) && x.used[i/64]&(1<<(i%64)) != 0

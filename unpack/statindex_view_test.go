@@ -2,9 +2,11 @@ package unpack
 
 import (
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,7 +48,20 @@ func TestStatIndexLoadedIsNotOnTheHeap(t *testing.T) {
 	if _, ok := x.lookup(&st); !ok {
 		t.Error("an entry of the mapped index was not found")
 	}
-	runtime.KeepAlive(x)
+	if got := mappingsOf(t, p); got != 1 {
+		t.Errorf("the index is mapped %d times, want once", got)
+	}
+	x.Close()
+	if got := mappingsOf(t, p); got != 0 {
+		t.Errorf("the index is still mapped %d times after Close", got)
+	}
+}
+
+// mappingsOf counts this process's mappings of the file at path.
+func mappingsOf(t *testing.T, path string) int {
+	maps, err := os.ReadFile("/proc/self/maps")
+	must(t, err)
+	return strings.Count(string(maps), path+"\n")
 }
 
 // A build that hashes more files than freshSpill saves them as it goes

@@ -32,7 +32,7 @@ type StatIndex struct {
 	mu      sync.Mutex
 	known   statView  // as loaded, sorted by file
 	stamp   fileStamp // of the file known was read from
-	used    []uint64  // bit i: known's record i matched a file of this process
+	used    []uint64  // bit i: known's record i matched a file of this process, or it hashed the file
 	fresh   freshSet  // hashed by this process, not saved yet
 	dirty   bool      // fresh holds something known did not
 	misses  int       // files read, for tests and benchmarks
@@ -180,35 +180,53 @@ func (x *StatIndex) saveLocked() error {
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
 		return err
 	}
-	base, keep := x.known, func(int) bool { return true }
+	base, keep, ours := x.known, func(int) bool { return true }, true
 	var other statView
 	defer other.close()
 	var st unix.Stat_t
 	if err := unix.Stat(x.path, &st); err != nil || stampOf(&st) != x.stamp {
 		// Another build saved since this one loaded: merge into its file.
 		other, _ = readStatIndex(x.path)
-		base = other
+		base, ours = other, false
 	}
 	fresh := x.fresh.all()
 	if base.len()+len(fresh) > maxStatEntries {
-		base, keep = x.known, x.usedAt
+		base, keep, ours = x.known, x.usedAt, true
 	}
-	n := 0
-	for range mergedRecs(base, keep, fresh) {
+	// The entries this process used or hashed stay marked in the new file,
+	// so a later save past the bound keeps them.
+	n, used := 0, []uint64(nil)
+	for i := range mergedRecs(base, keep, fresh) {
+		if i < 0 || ours && x.usedAt(i) {
+			used = markUsed(used, n)
+		}
 		n++
 	}
 	if err := writeRename(x.path, func(w io.Writer) error { return encodeStatIndex(w, n, mergedRecs(base, keep, fresh)) }); err != nil {
 		return err
 	}
-	// What was saved is read back mapped, and the heap lets go of it.
-	// Entries used before now are not told apart any more: only a second
-	// save of this process past the bound would keep fewer than it could.
-	// The old mappings go first, so the index is never mapped twice.
+	// What was saved is read back mapped, and the heap lets go of it. The
+	// old mappings go first, so the index is never mapped twice.
 	other.close()
 	x.known.close()
 	x.setKnown(readStatIndex(x.path))
+	if x.known.len() == n {
+		for len(used) < len(x.used) {
+			used = append(used, 0)
+		}
+		x.used = used
+	}
 	x.fresh = freshSet{}
 	return nil
+}
+
+// markUsed sets bit i of used, growing it as needed.
+func markUsed(used []uint64, i int) []uint64 {
+	for len(used) <= i/64 {
+		used = append(used, 0)
+	}
+	used[i/64] |= 1 << (i % 64)
+	return used
 }
 
 // Close lets go of the loaded index (its mapping) without saving; the

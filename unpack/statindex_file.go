@@ -138,14 +138,15 @@ func checkStatIndex(data []byte) error {
 	return nil
 }
 
-// encodeStatIndex streams the n records recs yields to w in the file's form.
-func encodeStatIndex(w io.Writer, n int, recs iter.Seq[statRec]) error {
+// encodeStatIndex streams the n records recs yields to w in the file's form
+// (the ints, as mergedRecs yields them, are ignored).
+func encodeStatIndex(w io.Writer, n int, recs iter.Seq2[int, statRec]) error {
 	h := sha256.New()
 	bw := bufio.NewWriter(io.MultiWriter(w, h))
 	var b [statRecord]byte
 	bw.Write(statMagic[:])
 	bw.Write(binary.LittleEndian.AppendUint64(b[:0], uint64(n)))
-	for r := range recs {
+	for _, r := range recs {
 		encodeStatRec(b[:], r)
 		bw.Write(b[:])
 	}
@@ -156,28 +157,28 @@ func encodeStatIndex(w io.Writer, n int, recs iter.Seq[statRec]) error {
 	return err
 }
 
-// mergedRecs yields, sorted by file, the records of base that keep accepts
-// and every record of fresh (sorted too), fresh's winning for a file both
-// have.
-func mergedRecs(base statView, keep func(int) bool, fresh []statRec) iter.Seq[statRec] {
-	return func(yield func(statRec) bool) {
+// mergedRecs yields, sorted by file, the records of base that keep accepts,
+// each with its index in base, and every record of fresh (sorted too), with
+// -1; fresh's wins for a file both have.
+func mergedRecs(base statView, keep func(int) bool, fresh []statRec) iter.Seq2[int, statRec] {
+	return func(yield func(int, statRec) bool) {
 		j := 0
 		for i := 0; i < base.len(); i++ {
 			id := base.id(i)
 			for ; j < len(fresh) && cmpID(fresh[j].id, id) < 0; j++ {
-				if !yield(fresh[j]) {
+				if !yield(-1, fresh[j]) {
 					return
 				}
 			}
 			if j < len(fresh) && fresh[j].id == id || !keep(i) {
 				continue
 			}
-			if !yield(base.rec(i)) {
+			if !yield(i, base.rec(i)) {
 				return
 			}
 		}
 		for ; j < len(fresh); j++ {
-			if !yield(fresh[j]) {
+			if !yield(-1, fresh[j]) {
 				return
 			}
 		}

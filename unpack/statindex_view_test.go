@@ -24,9 +24,9 @@ func agedStat(ino uint64) unix.Stat_t {
 func TestStatIndexLoadedIsNotOnTheHeap(t *testing.T) {
 	const n = 100_000
 	p := filepath.Join(t.TempDir(), "statindex")
-	recs := func(yield func(statRec) bool) {
+	recs := func(yield func(int, statRec) bool) {
 		for i := uint64(1); i <= n; i++ {
-			if !yield(statRec{id: fileID{7, i}, statEntry: statEntry{size: int64(i)}}) {
+			if !yield(int(i), statRec{id: fileID{7, i}, statEntry: statEntry{size: int64(i)}}) {
 				return
 			}
 		}
@@ -80,6 +80,11 @@ func TestStatIndexSpillsFreshEntries(t *testing.T) {
 			t.Fatalf("%d fresh entries on the heap after %d records, want under %d", x.fresh.len(), ino, x.spillAt)
 		}
 	}
+	for i := 0; i < x.known.len(); i++ {
+		if !x.usedAt(i) {
+			t.Fatalf("saved entry %d is not marked as this process's: a save past the bound would drop it", i)
+		}
+	}
 	must(t, x.Save())
 	for name, idx := range map[string]*StatIndex{"same process": x, "next process": OpenStatIndex(p)} {
 		for ino := uint64(1); ino <= 23; ino++ {
@@ -105,9 +110,16 @@ func TestMergedRecsOrderAndPrecedence(t *testing.T) {
 	base := statView{recs: b}
 	fresh := []statRec{rec(1, 1), rec(4, 1), rec(9, 1)}
 	dropSix := func(i int) bool { return base.id(i).ino != 6 }
-	got := slices.Collect(mergedRecs(base, dropSix, fresh))
+	var got []statRec
+	var from []int
+	for i, r := range mergedRecs(base, dropSix, fresh) {
+		got, from = append(got, r), append(from, i)
+	}
 	want := []statRec{rec(1, 1), rec(2, 0), rec(4, 1), rec(8, 0), rec(9, 1)}
 	if !slices.Equal(got, want) {
 		t.Errorf("merged %v, want %v", got, want)
+	}
+	if wantFrom := []int{-1, 0, -1, 3, -1}; !slices.Equal(from, wantFrom) {
+		t.Errorf("merged from %v, want %v (base's index, -1 for fresh)", from, wantFrom)
 	}
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -153,7 +154,9 @@ func (d *sealedDiff) measure(st storage.Store, layerID string) error {
 	digester := digest.Canonical.Digester()
 	counter := &countingWriter{}
 	tee := io.TeeReader(rc, io.MultiWriter(digester.Hash(), counter, ids))
-	stream, done, err := asm.NewInputTarStreamWithDone(tee, tarsplit.NewJSONPacker(d.tarSplit), tarsplit.NewDiscardFilePutter())
+	// Buffered: the packer writes each entry, two a file, on its own.
+	buf := bufio.NewWriterSize(d.tarSplit, 64<<10)
+	stream, done, err := asm.NewInputTarStreamWithDone(tee, newNamelessPacker(buf), tarsplit.NewDiscardFilePutter())
 	if err != nil {
 		ids.Close()
 		return err
@@ -165,6 +168,9 @@ func (d *sealedDiff) measure(st storage.Store, layerID string) error {
 	}
 	if cerr := ids.Close(); err == nil {
 		err = cerr
+	}
+	if ferr := buf.Flush(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		return fmt.Errorf("reading its diff: %w", err)

@@ -26,10 +26,12 @@ func (b *builder) digest(ctx context.Context, spec unpack.CopySpec) (string, err
 	return unpack.DigestContext(ctx, spec)
 }
 
-// saveDigests writes what this build learnt; a failure costs the next
-// build a rehash, never a wrong digest, so it is only logged.
+// saveDigests writes what this build learnt and lets go of the index; a
+// failure costs the next build a rehash, never a wrong digest, so it is
+// only logged.
 func (b *builder) saveDigests() {
 	if err := b.digests.index.Save(); err != nil {
 		logrus.Debugf("%v", err)
 	}
+	b.digests.index.Close()
 }

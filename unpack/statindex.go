@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,13 +29,14 @@ import (
 type StatIndex struct {
 	path string
 
-	mu     sync.Mutex
-	known  []statRec // as loaded, sorted by file
-	stamp  fileStamp // of the file known was read from
-	used   []uint64  // bit i: known[i] matched a file of this process
-	fresh  freshSet  // hashed by this process
-	dirty  bool      // fresh holds something known did not
-	misses int       // files read, for tests and benchmarks
+	mu      sync.Mutex
+	known   statView  // as loaded, sorted by file
+	stamp   fileStamp // of the file known was read from
+	used    []uint64  // bit i: known's record i matched a file of this process, or it hashed the file
+	fresh   freshSet  // hashed by this process, not saved yet
+	dirty   bool      // fresh holds something known did not
+	misses  int       // files read, for tests and benchmarks
+	spillAt int       // fresh entries that make record save them
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -53,17 +55,24 @@ const racyWindow = 100 * time.Millisecond
 // entries this build used are kept.
 const maxStatEntries = 1 << 20
 
+// freshSpill is how many new entries a build holds on the heap (72 bytes
+// each) before it saves them to the file, which it then maps: a cold build
+// of a 100,000-file context holds at most this many, not all of them.
+const freshSpill = 16384
+
 // OpenStatIndex loads the index at path; it never fails: an index that
 // cannot be read is empty and is rewritten by Save.
 func OpenStatIndex(path string) *StatIndex {
-	x := &StatIndex{path: path}
+	x := &StatIndex{path: path, spillAt: freshSpill}
 	x.setKnown(readStatIndex(path))
 	return x
 }
 
-func (x *StatIndex) setKnown(recs []statRec, stamp fileStamp) {
-	x.known, x.stamp = recs, stamp
-	x.used = make([]uint64, (len(recs)+63)/64)
+// setKnown replaces the loaded index with v, read from a file of stamp.
+func (x *StatIndex) setKnown(v statView, stamp fileStamp) {
+	x.known.close()
+	x.known, x.stamp = v, stamp
+	x.used = make([]uint64, (v.len()+63)/64)
 }
 
 func entryOf(st *unix.Stat_t) (fileID, statEntry) {
@@ -81,12 +90,16 @@ func (x *StatIndex) lookup(st *unix.Stat_t) ([sha256.Size]byte, bool) {
 	if e, ok := x.fresh.get(id); ok {
 		return e.sum, sameStat(e, want)
 	}
-	i, ok := findRec(x.known, id)
-	if !ok || !sameStat(x.known[i].statEntry, want) {
+	i, ok := x.known.find(id)
+	if !ok {
+		return [sha256.Size]byte{}, false
+	}
+	r := x.known.rec(i)
+	if !sameStat(r.statEntry, want) {
 		return [sha256.Size]byte{}, false
 	}
 	x.used[i/64] |= 1 << (i % 64) // kept even when the index is trimmed
-	return x.known[i].sum, true
+	return r.sum, true
 }
 
 func sameStat(a, b statEntry) bool {
@@ -109,6 +122,20 @@ func (x *StatIndex) record(st *unix.Stat_t, sum [sha256.Size]byte, readAt time.T
 	e.sum = sum
 	x.fresh.put(id, e)
 	x.dirty = true
+	if x.fresh.len() >= x.spillAt {
+		x.spill()
+	}
+}
+
+// spill saves the fresh entries early so the heap holds at most
+// freshSpill of them; a failure only keeps them on the heap longer.
+func (x *StatIndex) spill() {
+	if err := x.saveLocked(); err != nil {
+		logrus.Debugf("saving the stat index %s: %v", x.path, err)
+		x.spillAt *= 2
+		return
+	}
+	x.dirty = false
 }
 
 // Misses says how many files were read rather than found in the index.
@@ -153,36 +180,69 @@ func (x *StatIndex) saveLocked() error {
 	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
 		return err
 	}
-	merged := x.known
+	base, keep, ours := x.known, func(int) bool { return true }, true
+	var other statView
+	defer other.close()
 	var st unix.Stat_t
 	if err := unix.Stat(x.path, &st); err != nil || stampOf(&st) != x.stamp {
 		// Another build saved since this one loaded: merge into its file.
-		merged, _ = readStatIndex(x.path)
+		other, _ = readStatIndex(x.path)
+		base, ours = other, false
 	}
-	if len(merged)+x.fresh.len() > maxStatEntries {
-		merged = x.usedKnown()
+	fresh := x.fresh.all()
+	if base.len()+len(fresh) > maxStatEntries {
+		base, keep, ours = x.known, x.usedAt, true
 	}
-	merged = mergeInto(merged, x.fresh.all())
-	if err := writeRename(x.path, func(w io.Writer) error { return encodeStatIndex(w, merged) }); err != nil {
+	// The entries this process used or hashed stay marked in the new file,
+	// so a later save past the bound keeps them.
+	n, used := 0, []uint64(nil)
+	for i := range mergedRecs(base, keep, fresh) {
+		if i < 0 || ours && x.usedAt(i) {
+			used = markUsed(used, n)
+		}
+		n++
+	}
+	if err := writeRename(x.path, func(w io.Writer) error { return encodeStatIndex(w, n, mergedRecs(base, keep, fresh)) }); err != nil {
 		return err
 	}
-	// Entries used before now are not told apart any more: only a second
-	// Save of this process past the bound would keep fewer than it could.
-	if err := unix.Stat(x.path, &st); err == nil {
-		x.setKnown(merged, stampOf(&st))
-	} else {
-		x.setKnown(merged, fileStamp{})
+	// What was saved is read back mapped, and the heap lets go of it. The
+	// old mappings go first, so the index is never mapped twice.
+	other.close()
+	x.known.close()
+	x.setKnown(readStatIndex(x.path))
+	if x.known.len() == n {
+		for len(used) < len(x.used) {
+			used = append(used, 0)
+		}
+		x.used = used
 	}
+	x.fresh = freshSet{}
 	return nil
 }
 
-// usedKnown returns the loaded entries this process used.
-func (x *StatIndex) usedKnown() []statRec {
-	var keep []statRec
-	for i, r := range x.known {
-		if i/64 < len(x.used) && x.used[i/64]&(1<<(i%64)) != 0 {
-			keep = append(keep, r)
-		}
+// markUsed sets bit i of used, growing it as needed.
+func markUsed(used []uint64, i int) []uint64 {
+	for len(used) <= i/64 {
+		used = append(used, 0)
 	}
-	return keep
+	used[i/64] |= 1 << (i % 64)
+	return used
+}
+
+// Close lets go of the loaded index (its mapping) without saving; the
+// index remembers nothing after it. A process that builds twice (a
+// cache-only attempt, then the build) would otherwise hold it twice.
+func (x *StatIndex) Close() {
+	if x == nil {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.setKnown(statView{}, fileStamp{})
+	x.fresh, x.dirty = freshSet{}, false
+}
+
+// usedAt says whether known's record i matched a file of this process.
+func (x *StatIndex) usedAt(i int) bool {
+	return i/64 < len(x.used) && x.used[i/64]&(1<<(i%64)) != 0
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -167,7 +168,7 @@ func TestStatIndexReadsUnsortedFile(t *testing.T) {
 		recs = append(recs, statRec{id: fileID{dev: i % 3, ino: i}, statEntry: statEntry{size: int64(i)}})
 	}
 	p := filepath.Join(t.TempDir(), "statindex")
-	must(t, writeRename(p, func(w io.Writer) error { return encodeStatIndex(w, recs) }))
+	must(t, writeRename(p, func(w io.Writer) error { return encodeStatIndex(w, len(recs), slices.All(recs)) }))
 	x := OpenStatIndex(p)
 	for _, r := range recs {
 		st := unix.Stat_t{Dev: r.id.dev, Ino: r.id.ino, Size: r.size}

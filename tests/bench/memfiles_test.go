@@ -110,3 +110,36 @@ func BenchmarkContextFilesHeap(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSealFilesHeap seals (RecordCache) a layer of 10,000 and of
+// 100,000 small files, as a cold COPY of such a context ends, and reports
+// the peak heap of the seal alone: the diff's tar, its digest and its
+// tar-split, and storage recording the layer.
+func BenchmarkSealFilesHeap(b *testing.B) {
+	st, top := busyboxStore(b)
+	for _, n := range []int{10_000, ctxFiles} {
+		ctx := filesContext(b, n)
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var peak float64
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				id, root := mountedLayer(b, st, top)
+				spec := unpack.CopySpec{SrcRoot: ctx, Sources: []string{"."}, DstRoot: root, Dest: "/files/", FromContext: true}
+				if err := unpack.Copy(spec); err != nil {
+					b.Fatal(err)
+				}
+				if err := st.Unmount(id); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				peak = max(peak, peakHeap(func() {
+					if _, err := st.RecordCache(id, "bench-"+id); err != nil {
+						b.Fatal(err)
+					}
+				}))
+			}
+			b.ReportMetric(peak, "peak-heap-MiB")
+		})
+	}
+}

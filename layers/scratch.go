@@ -144,7 +144,7 @@ func (s *scratch) close(st storage.Store) {
 		return
 	}
 	s.journal.Close()
-	if reap(st, s.dir()) {
+	if reap(st, s.dir(), false) {
 		removeArea(s.dir(), s.lockPath())
 	}
 	s.lock.Close()
@@ -181,9 +181,10 @@ func (s *scratch) reapAbandoned(st storage.Store) {
 
 // reap deletes the layers listed in an area, newest first, and reports
 // whether none is left behind. A layer with a name (a cache entry) was
-// kept on purpose; one that is gone was deleted by its build; one an image
-// or another layer stands on is in use.
-func reap(st storage.Store, dir string) bool {
+// kept on purpose; one that is gone was deleted by its build (abandoned:
+// or its record was lost, see removeOrphan); one an image or another layer
+// stands on is in use.
+func reap(st storage.Store, dir string, abandoned bool) bool {
 	entries, err := readJournal(filepath.Join(dir, "layers"))
 	if err != nil {
 		logrus.Debugf("reading %s: %v", dir, err)
@@ -192,7 +193,7 @@ func reap(st storage.Store, dir string) bool {
 	clean := true
 	for _, e := range slices.Backward(entries) {
 		for _, id := range journaledLayers(st, e) {
-			if err := reapLayer(st, id); err != nil {
+			if err := reapLayer(st, id, abandoned); err != nil {
 				logrus.Debugf("deleting abandoned layer %s: %v", shortID(id), err)
 				clean = false
 			}
@@ -210,7 +211,7 @@ func reap(st storage.Store, dir string) bool {
 // is paid only after a crash, by the first command that finds it.
 func reapSoon(st storage.Store, dir string) bool {
 	for wait := 50 * time.Millisecond; ; wait *= 2 {
-		if reap(st, dir) {
+		if reap(st, dir, true) {
 			return true
 		}
 		if wait > 3200*time.Millisecond {
@@ -239,9 +240,12 @@ func journaledLayers(st storage.Store, entry string) []string {
 	return ids
 }
 
-func reapLayer(st storage.Store, id string) error {
+func reapLayer(st storage.Store, id string, abandoned bool) error {
 	l, err := st.Layer(id)
 	if errors.Is(err, storage.ErrLayerUnknown) {
+		if !abandoned {
+			return nil // a live build deleted it itself
+		}
 		return removeOrphan(st, id)
 	}
 	if err == nil && len(l.Names) > 0 {
@@ -273,6 +277,9 @@ func removeOrphan(st storage.Store, id string) error {
 	driver, err := st.GraphDriver()
 	if err != nil {
 		return err
+	}
+	if !driver.Exists(id) {
+		return nil // deleted by its build, as most are
 	}
 	if err := driver.Remove(id); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err

@@ -148,3 +148,27 @@ func TestLayersOfAnInterruptedCommitAreDeleted(t *testing.T) {
 		t.Errorf("the area is left although nothing more can go: %v", left)
 	}
 }
+
+// A dead build's working layer whose volatile record a crash lost leaves
+// only its directory: the reaper removes it, while a live build's own
+// journal of layers it deleted costs no look at the driver.
+func TestReaperRemovesLayersWhoseRecordWasLost(t *testing.T) {
+	st := testStore(t)
+	const lost = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	dir := filepath.Join(st.store.GraphRoot(), "overlay", lost)
+	must(t, os.MkdirAll(filepath.Join(dir, "diff"), 0o700))
+	lock := plantArea(t, st, "deadbeefdeadbeef", lost)
+	area := lock[:len(lock)-len(".lock")]
+	if !reap(st.store, area, false) {
+		t.Fatal("reap of a live build's journal reported a leftover")
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("a live build's reap touched a directory with no record: %v", err)
+	}
+	if !reap(st.store, area, true) {
+		t.Fatal("reap of an abandoned journal reported a leftover")
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lost layer's directory is still there: %v", err)
+	}
+}
